@@ -1,0 +1,41 @@
+# The two set-up commands:  `make train`  and  `make test`.
+# Both create .venv on first use: torch first (the CPU build named below), then the package.
+
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+SYSTEM_PYTHON ?= python3
+# torch is installed before the package so pip keeps this build instead of fetching another.
+TORCH ?= torch==2.13.0
+ARGS ?=
+
+.PHONY: env train test test-all lint format bench clean-logs
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PYTHON) || $(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet "$(TORCH)"
+	$(PYTHON) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+## Train the default job (seq2seq with dot attention on the reverse task). Extra overrides: ARGS="..."
+train: env
+	$(PYTHON) train.py $(ARGS)
+
+## The fast test suite (what CI runs).
+test: env
+	WANDB_MODE=offline $(PYTHON) -m pytest -q
+
+## Every test, slow ones included.
+test-all: env
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -m "slow or not slow"
+
+lint: env
+	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .
+
+format: env
+	$(PYTHON) -m ruff format . && $(PYTHON) -m ruff check --fix .
+
+clean-logs:
+	rm -rf logs/*/

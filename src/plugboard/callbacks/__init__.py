@@ -1,0 +1,5 @@
+"""Lightning callbacks of our own: only what Lightning does not have."""
+
+from plugboard.callbacks.run_config import RunConfigInCheckpoint
+
+__all__ = ["RunConfigInCheckpoint"]

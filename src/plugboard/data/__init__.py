@@ -1,0 +1,8 @@
+"""DataModules, the batch format, vocabularies and task generators."""
+
+from plugboard.data.batch import Seq2SeqBatch, collate
+from plugboard.data.datamodule import Seq2SeqDataModule
+from plugboard.data.generated import GeneratedDataModule
+from plugboard.data.vocabulary import Vocabulary
+
+__all__ = ["GeneratedDataModule", "Seq2SeqBatch", "Seq2SeqDataModule", "Vocabulary", "collate"]

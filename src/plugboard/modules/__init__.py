@@ -1,0 +1,1 @@
+"""Plain `nn.Module` building blocks, one folder per slot (attention, encoders, decoders)."""

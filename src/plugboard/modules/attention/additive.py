@@ -1,0 +1,27 @@
+"""Bahdanau additive ("concat") attention."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from plugboard.modules.attention.base import Attention
+
+
+class AdditiveAttention(Attention):
+    """score(q, k_s) = v^T tanh(W_q q + W_k k_s)  (Bahdanau et al., 2015; Luong's "concat")."""
+
+    def __init__(
+        self, query_size: int, key_size: int, value_size: int | None = None, hidden_size: int = 128
+    ) -> None:
+        super().__init__(query_size, key_size, value_size)
+        self.query_projection = nn.Linear(query_size, hidden_size, bias=False)
+        self.key_projection = nn.Linear(key_size, hidden_size, bias=True)
+        self.energy = nn.Linear(hidden_size, 1, bias=False)
+
+    def score(
+        self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
+    ) -> torch.Tensor:
+        # [B, T, 1, H] + [B, 1, S, H] -> [B, T, S, H] -> [B, T, S]
+        hidden = self.query_projection(query).unsqueeze(2) + self.key_projection(keys).unsqueeze(1)
+        return self.energy(torch.tanh(hidden)).squeeze(-1)

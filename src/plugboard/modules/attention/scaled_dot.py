@@ -1,0 +1,40 @@
+"""Scaled dot-product attention through PyTorch's fused kernel."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from plugboard.modules.attention.base import Attention, masked_softmax, require_equal_sizes
+
+
+def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """[B, S] bool (True = real) -> [B, 1, S] float bias: 0 where real, dtype-min where masked.
+
+    A float bias rather than a bool mask: a fully masked row then stays finite (no NaN).
+    """
+    bias = torch.zeros(mask.shape, dtype=dtype, device=mask.device)
+    return bias.masked_fill(~mask, torch.finfo(dtype).min).unsqueeze(-2)
+
+
+class ScaledDotProductAttention(Attention):
+    """softmax(q k^T / sqrt(d)) v  (Vaswani et al., 2017). No parameters.
+
+    Uses `torch.nn.functional.scaled_dot_product_attention` (the fused kernel) whenever the
+    caller does not ask for the weights; the weights, when asked for, come from the same
+    formula written out.
+    """
+
+    def __init__(self, query_size: int, key_size: int, value_size: int | None = None) -> None:
+        super().__init__(query_size, key_size, value_size)
+        require_equal_sizes(query_size, key_size, "Scaled dot-product")
+
+    def attend(self, query, keys, values, mask, previous_weights, need_weights):
+        if not need_weights:
+            bias = additive_mask(mask, query.dtype)
+            return F.scaled_dot_product_attention(query, keys, values, attn_mask=bias), None
+        scores = query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])
+        weights = masked_softmax(scores, mask.unsqueeze(1))
+        return weights @ values, weights

@@ -1,0 +1,6 @@
+"""The decoder slot: previous tokens + encoder output -> next-token logits."""
+
+from plugboard.modules.decoders.base import Decoder, DecoderState
+from plugboard.modules.decoders.recurrent import RecurrentDecoder
+
+__all__ = ["Decoder", "DecoderState", "RecurrentDecoder"]
