@@ -3,6 +3,14 @@
 from plugboard.data.batch import Seq2SeqBatch, collate
 from plugboard.data.datamodule import Seq2SeqDataModule
 from plugboard.data.generated import GeneratedDataModule
+from plugboard.data.tsv import TsvDataModule
 from plugboard.data.vocabulary import Vocabulary
 
-__all__ = ["GeneratedDataModule", "Seq2SeqBatch", "Seq2SeqDataModule", "Vocabulary", "collate"]
+__all__ = [
+    "GeneratedDataModule",
+    "Seq2SeqBatch",
+    "Seq2SeqDataModule",
+    "TsvDataModule",
+    "Vocabulary",
+    "collate",
+]

@@ -1,0 +1,59 @@
+"""Shared helpers: composing configs in-process and running the real entry points."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from plugboard.utils.paths import CONFIG_DIR, PROJECT_ROOT
+
+# A model and data small enough that a full train + test runs in seconds on CPU.
+TINY = [
+    "data.train_size=96",
+    "data.val_size=16",
+    "data.test_size=16",
+    "data.batch_size=16",
+    "model.encoder.embedding_size=8",
+    "model.encoder.hidden_size=16",
+    "model.decoder.embedding_size=8",
+    "extras.print_config=false",
+]
+
+
+def compose_config(overrides: list[str], output_dir: Path, config_name: str = "train") -> DictConfig:
+    """The config `train.py` would see, with the run dir pointed at `output_dir`."""
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return compose(
+            config_name,
+            overrides=[*overrides, f"paths.output_dir={output_dir}", f"paths.log_dir={output_dir}"],
+        )
+
+
+def run_entry_point(script: str, overrides: list[str], log_dir: Path, timeout: int = 300, **env: str):
+    """Runs `python <script> <overrides>` from the project root with logs under `log_dir`."""
+    environment = {**os.environ, "WANDB_MODE": "offline", "PYTHONWARNINGS": "ignore", **env}
+    return subprocess.run(
+        [sys.executable, script, *overrides, f"paths.log_dir={log_dir}"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def single_run_dir(log_dir: Path, task_name: str = "train") -> Path:
+    runs = sorted((log_dir / task_name / "runs").iterdir())
+    assert len(runs) == 1, f"expected one run dir, found {runs}"
+    return runs[0]
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
