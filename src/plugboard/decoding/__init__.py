@@ -1,6 +1,7 @@
 """Decoding algorithms over the decoder interface (`init_state` / `step`)."""
 
+from plugboard.decoding.beam import beam_search
 from plugboard.decoding.greedy import greedy_decode
 from plugboard.decoding.hypotheses import Hypotheses
 
-__all__ = ["Hypotheses", "greedy_decode"]
+__all__ = ["Hypotheses", "beam_search", "greedy_decode"]

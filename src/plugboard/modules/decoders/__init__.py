@@ -2,5 +2,6 @@
 
 from plugboard.modules.decoders.base import Decoder, DecoderState
 from plugboard.modules.decoders.recurrent import RecurrentDecoder
+from plugboard.modules.decoders.transformer import TransformerDecoder
 
-__all__ = ["Decoder", "DecoderState", "RecurrentDecoder"]
+__all__ = ["Decoder", "DecoderState", "RecurrentDecoder", "TransformerDecoder"]

@@ -2,5 +2,6 @@
 
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
 from plugboard.modules.encoders.recurrent import RecurrentEncoder
+from plugboard.modules.encoders.transformer import TransformerEncoder
 
-__all__ = ["Encoder", "EncoderOutput", "RecurrentEncoder"]
+__all__ = ["Encoder", "EncoderOutput", "RecurrentEncoder", "TransformerEncoder"]

@@ -1,0 +1,89 @@
+"""Encoders: shapes, padding invariance and gradients, for every encoder behind one interface."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from plugboard.modules.encoders import Encoder, RecurrentEncoder, TransformerEncoder
+
+VOCAB_SIZE, HIDDEN_SIZE, PAD_ID = 12, 16, 0
+
+ENCODERS = {
+    "gru-bidirectional": lambda: RecurrentEncoder(
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="gru", bidirectional=True
+    ),
+    "gru-unidirectional": lambda: RecurrentEncoder(
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="gru", bidirectional=False
+    ),
+    "lstm-bidirectional-2-layers": lambda: RecurrentEncoder(
+        VOCAB_SIZE, 8, HIDDEN_SIZE, num_layers=2, cell="lstm", bidirectional=True, dropout=0.1
+    ),
+    "lstm-unidirectional": lambda: RecurrentEncoder(
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="lstm", bidirectional=False
+    ),
+    "transformer": lambda: TransformerEncoder(
+        VOCAB_SIZE, hidden_size=HIDDEN_SIZE, num_layers=2, num_heads=2, feedforward_size=32
+    ),
+}
+
+
+@pytest.fixture(params=list(ENCODERS))
+def encoder(request: pytest.FixtureRequest) -> Encoder:
+    torch.manual_seed(0)
+    return ENCODERS[request.param]()
+
+
+def make_batch(lengths: list[int], total_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random real tokens, and random *non-pad* tokens in the padded positions too: the mask
+    alone must decide what is ignored."""
+    generator = torch.Generator().manual_seed(1)
+    tokens = torch.randint(4, VOCAB_SIZE, (len(lengths), total_length), generator=generator)
+    mask = torch.arange(total_length).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)
+    return tokens, mask
+
+
+def test_output_shapes(encoder: Encoder) -> None:
+    tokens, mask = make_batch([5, 3, 1], total_length=5)
+    states, summary = encoder(tokens, mask)
+    assert encoder.output_size == HIDDEN_SIZE
+    assert states.shape == (3, 5, encoder.output_size)
+    assert summary.shape == (3, encoder.output_size)
+    assert torch.isfinite(states).all() and torch.isfinite(summary).all()
+
+
+def test_appended_padding_changes_nothing_real(encoder: Encoder) -> None:
+    encoder.eval()
+    tokens, mask = make_batch([5, 3, 1], total_length=5)
+    padded_tokens, _ = make_batch([5, 3, 1], total_length=9)
+    padded_tokens[:, :5] = tokens
+    padded_mask = torch.cat([mask, torch.zeros(3, 4, dtype=torch.bool)], dim=1)
+    with torch.no_grad():
+        states, summary = encoder(tokens, mask)
+        padded_states, padded_summary = encoder(padded_tokens, padded_mask)
+    torch.testing.assert_close(padded_states[:, :5][mask], states[mask], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(padded_summary, summary, atol=1e-5, rtol=1e-5)
+
+
+def test_a_sequence_is_encoded_alike_alone_and_in_a_batch(encoder: Encoder) -> None:
+    encoder.eval()
+    tokens, mask = make_batch([5, 3, 1], total_length=5)
+    with torch.no_grad():
+        states, summary = encoder(tokens, mask)
+        alone_states, alone_summary = encoder(tokens[1:2, :3], mask[1:2, :3])
+    torch.testing.assert_close(alone_states[0], states[1, :3], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(alone_summary[0], summary[1], atol=1e-5, rtol=1e-5)
+
+
+def test_gradients_reach_every_parameter(encoder: Encoder) -> None:
+    encoder.train()
+    tokens, mask = make_batch([5, 3, 1], total_length=5)
+    states, summary = encoder(tokens, mask)
+    # Random weights rather than a plain sum: the sum of a LayerNorm's output has no gradient.
+    generator = torch.Generator().manual_seed(2)
+    loss = (states * torch.randn(states.shape, generator=generator)).sum()
+    loss = loss + (summary * torch.randn(summary.shape, generator=generator)).sum()
+    loss.backward()
+    for name, parameter in encoder.named_parameters():
+        assert parameter.grad is not None, f"{name} got no gradient"
+        assert parameter.grad.abs().sum() > 0, f"{name} got a zero gradient"
