@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import compose_config
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from helpers import compose_config
 from plugboard.utils.instantiate import instantiate_named
 from plugboard.utils.paths import CONFIG_DIR
 
@@ -59,8 +59,21 @@ def test_option_composes_and_instantiates(group: str, option: str, tmp_path: Pat
 
 def test_all_groups_named_in_the_design_exist():
     groups = {group for group, _ in OPTIONS}
-    for group in ("model", "model/attention", "model/optimizer", "model/scheduler", "data", "trainer",
-                  "callbacks", "logger", "debug", "experiment", "paths", "hydra", "extras"):
+    for group in (
+        "model",
+        "model/attention",
+        "model/optimizer",
+        "model/scheduler",
+        "data",
+        "trainer",
+        "callbacks",
+        "logger",
+        "debug",
+        "experiment",
+        "paths",
+        "hydra",
+        "extras",
+    ):
         assert group in groups, group
 
 

@@ -82,7 +82,9 @@ def leaderboard(jobs: list[Job], metric: str, higher_is_better: bool = True) -> 
     groups: dict[tuple, list[Job]] = defaultdict(list)
     for job in jobs:
         if job.status == "done":
-            key = tuple(sorted((k, v) for k, v in job.overrides.items() if not k.startswith(IGNORED_OVERRIDE_KEYS)))
+            key = tuple(
+                sorted((k, v) for k, v in job.overrides.items() if not k.startswith(IGNORED_OVERRIDE_KEYS))
+            )
             groups[key].append(job)
     rows = [Row(dict(key), group) for key, group in groups.items()]
     missing = float("-inf") if higher_is_better else float("inf")
@@ -132,7 +134,11 @@ def write_markdown(rows: list[Row], metrics: list[str], jobs: list[Job], path: P
         cells = [row.configuration.get(key, "") for key in keys]
         cells += [format_cell(row, metric, 100) for metric in metrics]
         lines.append("| " + " | ".join([*cells, str(len(row.jobs)), row.minutes()]) + " |")
-    problems = [f"- {job.status}: `{job.path.name}` {job.error or ''}".rstrip() for job in jobs if job.status != "done"]
+    problems = [
+        f"- {job.status}: `{job.path.name}` {job.error or ''}".rstrip()
+        for job in jobs
+        if job.status != "done"
+    ]
     path.write_text("\n".join(lines + ([""] + problems if problems else [])) + "\n")
 
 
@@ -148,7 +154,9 @@ def write_csv(rows: list[Row], metrics: list[str], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweep_dirs", nargs="+", type=Path, help="multirun folders (logs/<task>/multiruns/<date>)")
+    parser.add_argument(
+        "sweep_dirs", nargs="+", type=Path, help="multirun folders (logs/<task>/multiruns/<date>)"
+    )
     parser.add_argument("--metric", default="test/exact_match", help="the metric to rank by")
     parser.add_argument("--lower-is-better", action="store_true")
     parser.add_argument(

@@ -44,4 +44,6 @@ def main(cfg: DictConfig) -> None:
     write_run_info(output_dir)
     started = time.time()
     metrics = evaluate(cfg)
-    write_metrics(output_dir, "done", metrics, checkpoint=str(cfg.ckpt_path), duration_s=round(time.time() - started, 2))
+    write_metrics(
+        output_dir, "done", metrics, checkpoint=str(cfg.ckpt_path), duration_s=round(time.time() - started, 2)
+    )

@@ -83,9 +83,17 @@ def main(cfg: DictConfig) -> float | None:
     try:
         metrics = train(cfg)
     except Exception as error:
-        write_metrics(output_dir, "failed", error=f"{type(error).__name__}: {error}", duration_s=time.time() - started)
+        write_metrics(
+            output_dir, "failed", error=f"{type(error).__name__}: {error}", duration_s=time.time() - started
+        )
         raise
     best_checkpoint = metrics.pop("best_checkpoint", None)
-    write_metrics(output_dir, "done", metrics, best_checkpoint=best_checkpoint, duration_s=round(time.time() - started, 2))
+    write_metrics(
+        output_dir,
+        "done",
+        metrics,
+        best_checkpoint=best_checkpoint,
+        duration_s=round(time.time() - started, 2),
+    )
     log.info(f"Metrics written to {output_dir / 'metrics.json'}")
     return metrics.get(cfg.get("optimized_metric"))

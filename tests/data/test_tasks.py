@@ -133,9 +133,7 @@ def parse_date(text: str, century_start: int = 1950) -> datetime.date:
 def test_dates_task_writes_these_hand_written_inputs_for_their_iso_date(text, iso) -> None:
     day = datetime.date.fromisoformat(iso)
     task = DatesTask()
-    renderings = {
-        task.render(day, fmt, case) for fmt in task.formats for case in ("lower", "title", "upper")
-    }
+    renderings = {task.render(day, fmt, case) for fmt in task.formats for case in ("lower", "title", "upper")}
     assert text in renderings
     assert parse_date(text) == day
 

@@ -69,8 +69,7 @@ def test_repeated_sources_stay_in_one_split(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     datamodule = loaded(path, tokenizer="whitespace", val_fraction=0.25, test_fraction=0.25)
     splits = {
-        split: {tuple(source) for source, _ in examples}
-        for split, examples in datamodule.examples.items()
+        split: {tuple(source) for source, _ in examples} for split, examples in datamodule.examples.items()
     }
     assert {split: len(sources) for split, sources in splits.items()} == {
         "val": 10,

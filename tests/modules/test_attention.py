@@ -103,7 +103,9 @@ def test_batched_queries_agree_with_one_step_at_a_time(attention):
     batched_previous = previous.unsqueeze(1).expand(-1, STEPS, -1)
     context, weights = attention(query, keys, values, mask, history(attention, batched_previous))
     for step in range(STEPS):
-        step_context, step_weights = attention(query[:, step], keys, values, mask, history(attention, previous))
+        step_context, step_weights = attention(
+            query[:, step], keys, values, mask, history(attention, previous)
+        )
         torch.testing.assert_close(context[:, step], step_context, rtol=1e-5, atol=1e-5)
         torch.testing.assert_close(weights[:, step], step_weights, rtol=1e-5, atol=1e-6)
 

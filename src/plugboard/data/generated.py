@@ -51,5 +51,6 @@ class GeneratedDataModule(Seq2SeqDataModule):
                 examples.append((source, target))
         raise ValueError(
             f"Could not draw {size} '{split}' examples unseen in training: the task has too few "
-            f"distinct inputs for these sizes. Lower data.{'test' if long else split}_size or widen the task's lengths."
+            f"distinct inputs for these sizes. Lower data.{'test' if long else split}_size "
+            "or widen the task's lengths."
         )

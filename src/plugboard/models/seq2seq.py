@@ -83,7 +83,9 @@ class Seq2SeqModule(L.LightningModule):
         if beam_size > 1:
             from plugboard.decoding.beam import beam_search
 
-            return beam_search(self.decoder, encoded, batch.source_mask, beam_size=beam_size, max_length=max_length, **ids)
+            return beam_search(
+                self.decoder, encoded, batch.source_mask, beam_size=beam_size, max_length=max_length, **ids
+            )
         return greedy_decode(self.decoder, encoded, batch.source_mask, max_length=max_length, **ids)
 
     # ----- Lightning hooks ----------------------------------------------------------------
@@ -101,7 +103,12 @@ class Seq2SeqModule(L.LightningModule):
 
     def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> None:
         logits = self.teacher_forced_logits(batch)
-        self.log(f"{split}/loss", self.loss(logits, batch.target), batch_size=batch.target.shape[0], add_dataloader_idx=False)
+        self.log(
+            f"{split}/loss",
+            self.loss(logits, batch.target),
+            batch_size=batch.target.shape[0],
+            add_dataloader_idx=False,
+        )
         metrics = self.metrics[split]
         metrics.update_teacher_forced(logits, batch.target)
         metrics.update_decoded(self.generate(batch, beam_size).tokens, batch.target)
@@ -124,7 +131,10 @@ class Seq2SeqModule(L.LightningModule):
         if self.scheduler_factory is None:
             return optimizer
         scheduler = self.scheduler_factory(optimizer=optimizer)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
+        }
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["vocabulary"] = list(self.vocabulary.tokens)

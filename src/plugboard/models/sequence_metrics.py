@@ -39,7 +39,9 @@ class SequenceMetrics(nn.Module):
         self.exact_match.update(_fit_length(predicted, target.shape[1], self.vocabulary.pad_id), target)
         predicted_ids = [self.vocabulary.strip(row) for row in predicted.tolist()]
         target_ids = [self.vocabulary.strip(row) for row in target.tolist()]
-        self.cer.update([_as_code_points(row) for row in predicted_ids], [_as_code_points(row) for row in target_ids])
+        self.cer.update(
+            [_as_code_points(row) for row in predicted_ids], [_as_code_points(row) for row in target_ids]
+        )
         self.bleu.update([_as_words(row) for row in predicted_ids], [[_as_words(row)] for row in target_ids])
 
     def compute(self) -> dict[str, torch.Tensor]:

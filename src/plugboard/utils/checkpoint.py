@@ -18,7 +18,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """`torch.load(weights_only=True)`: no code from the file runs while it is read."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"Checkpoint not found: {path}. Pass the path of a .ckpt file written by train.py.")
+        raise CheckpointError(
+            f"Checkpoint not found: {path}. Pass the path of a .ckpt file written by train.py."
+        )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:

@@ -12,4 +12,8 @@ def instantiate_named(group: DictConfig | None) -> list[Any]:
     """`{name: {_target_: ...}, ...}` -> `[object, ...]`; entries without `_target_` are skipped."""
     if not group:
         return []
-    return [instantiate(entry) for entry in group.values() if isinstance(entry, DictConfig) and "_target_" in entry]
+    return [
+        instantiate(entry)
+        for entry in group.values()
+        if isinstance(entry, DictConfig) and "_target_" in entry
+    ]

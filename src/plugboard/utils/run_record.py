@@ -19,7 +19,9 @@ LIBRARIES = ("torch", "lightning", "hydra-core", "omegaconf", "torchmetrics")
 
 
 @rank_zero_only
-def write_metrics(output_dir: Path, status: str, metrics: dict[str, float] | None = None, **fields: Any) -> Path:
+def write_metrics(
+    output_dir: Path, status: str, metrics: dict[str, float] | None = None, **fields: Any
+) -> Path:
     """Writes `{"status": "done" | "failed", "metrics": {...}, ...}` atomically."""
     record = {"status": status, "metrics": metrics or {}, **fields}
     path = Path(output_dir) / METRICS_FILE

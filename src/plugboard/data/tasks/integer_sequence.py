@@ -25,7 +25,9 @@ class IntegerSequenceTask:
         self.min_length, self.max_length, self.long_max_length = min_length, max_length, long_max_length
 
     def sample(self, rng: random.Random, long: bool = False) -> Example:
-        low, high = (self.max_length + 1, self.long_max_length) if long else (self.min_length, self.max_length)
+        low, high = (
+            (self.max_length + 1, self.long_max_length) if long else (self.min_length, self.max_length)
+        )
         source = [str(rng.randrange(self.num_symbols)) for _ in range(rng.randint(low, high))]
         return source, self.target(source)
 

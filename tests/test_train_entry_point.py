@@ -1,0 +1,74 @@
+"""`python train.py` / `python eval.py` through the real entry points, as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import TINY, read_json, run_entry_point, single_run_dir
+
+LIMIT = ["debug=limit", *TINY]
+
+
+def assert_succeeded(result):
+    assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+
+
+def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
+    result = run_entry_point("train.py", ["debug=fdr", *TINY], tmp_path)
+    assert_succeeded(result)
+    run_dir = single_run_dir(tmp_path, "debug")
+    record = read_json(run_dir / "metrics.json")
+    assert record["status"] == "done"
+    assert {"test/exact_match", "test/loss", "test_long/exact_match"} <= set(record["metrics"])
+    assert Path(record["best_checkpoint"]).is_file()
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert (run_dir / "run_info.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("logger", "expected"),
+    [
+        ("csv", "csv/metrics.csv"),
+        ("tensorboard", "tensorboard"),
+        ("wandb", "wandb"),
+        ("mlflow", None),
+        ("many", "csv/metrics.csv"),
+    ],
+)
+def test_each_logger_writes_into_the_run_dir(tmp_path: Path, logger: str, expected: str | None):
+    result = run_entry_point("train.py", [*LIMIT, f"logger={logger}"], tmp_path)
+    assert_succeeded(result)
+    run_dir = single_run_dir(tmp_path, "debug")
+    assert read_json(run_dir / "metrics.json")["status"] == "done"
+    if expected is None:  # mlflow keeps one store for all runs, under logs/mlflow
+        assert any((tmp_path / "mlflow").rglob("meta.yaml"))
+    else:
+        assert (run_dir / expected).exists(), sorted(str(p.relative_to(run_dir)) for p in run_dir.rglob("*"))
+    if logger == "many":
+        assert any((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
+
+
+def test_cpu_trainer_and_resulting_checkpoint_evaluates_to_the_same_metrics(tmp_path: Path):
+    train_logs, eval_logs = tmp_path / "train", tmp_path / "eval"
+    assert_succeeded(run_entry_point("train.py", [*LIMIT, "trainer=cpu"], train_logs))
+    trained = read_json(single_run_dir(train_logs, "debug") / "metrics.json")
+
+    result = run_entry_point(
+        "eval.py", [f"ckpt_path={trained['best_checkpoint']}", "extras.print_config=false"], eval_logs
+    )
+    assert_succeeded(result)
+    evaluated = read_json(single_run_dir(eval_logs, "eval") / "metrics.json")
+    test_names = [name for name in trained["metrics"] if name.startswith(("test/", "test_long/"))]
+    assert test_names
+    for name in test_names:
+        assert evaluated["metrics"][name] == pytest.approx(trained["metrics"][name], abs=1e-6), name
+
+
+def test_an_unknown_option_lists_the_available_ones(tmp_path: Path):
+    result = run_entry_point("train.py", ["model/attention=addtive"], tmp_path)
+    assert result.returncode != 0
+    message = result.stderr + result.stdout
+    assert "addtive" in message
+    assert "Available options" in message and "additive" in message
