@@ -1,172 +1,168 @@
-"""A leaderboard of one or more sweeps: configurations that differ only by seed are grouped
-and each metric is reported as mean ± std over seeds, best first.
+"""A leaderboard of one or more sweeps, best configuration first.
 
-Every job dir of a Hydra multirun holds `.hydra/overrides.yaml` and (once it has ended)
-`metrics.json`; nothing else is needed, so this also works on a sweep still running.
+Jobs that differ only by seed are grouped, and each metric is shown as mean ± std over seeds
+(× 100). Writes leaderboard.md, leaderboard.csv and leaderboard.png (the ranking metric per
+configuration beside the validation curves from the CSV logs) into the first sweep dir.
+Works on a sweep still running: jobs without metrics.json are listed as unfinished, and
+failed jobs with their error.
+
+    python compare.py logs/attention_dates/multiruns/2026-11-23_09-33-14
+    python compare.py logs/attention_reverse/multiruns/* --metric test_long/exact_match
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import statistics
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from plugboard.utils.run_record import read_metrics
+from plugboard.analysis import (
+    Job,
+    Row,
+    SweepNotFoundError,
+    leaderboard,
+    load_sweep,
+    lower_is_better,
+    markdown_table,
+    plot_sweep,
+    problem_lines,
+    varying_keys,
+    write_csv,
+)
+from plugboard.analysis.leaderboard import SCALE, format_cell, format_minutes
 
-IGNORED_OVERRIDE_KEYS = ("seed", "hydra.", "paths.")
-
-
-@dataclass
-class Job:
-    path: Path
-    overrides: dict[str, str]
-    status: str  # done | failed | unfinished
-    metrics: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-    duration_s: float | None = None
-
-
-@dataclass
-class Row:
-    configuration: dict[str, str]
-    jobs: list[Job]
-
-    def values(self, metric: str) -> list[float]:
-        return [job.metrics[metric] for job in self.jobs if metric in job.metrics]
-
-    def mean(self, metric: str) -> float | None:
-        values = self.values(metric)
-        return statistics.fmean(values) if values else None
-
-    def minutes(self) -> str:
-        durations = [job.duration_s for job in self.jobs if job.duration_s is not None]
-        return f"{statistics.fmean(durations) / 60:.1f}" if durations else "–"
-
-    def std(self, metric: str) -> float | None:
-        values = self.values(metric)
-        return statistics.stdev(values) if len(values) > 1 else 0.0 if values else None
+DEFAULT_METRICS = ["test/exact_match", "test_long/exact_match", "test/cer", "test/bleu"]
 
 
-def find_jobs(sweep_dirs: list[Path]) -> list[Job]:
-    jobs = []
-    for sweep_dir in sweep_dirs:
-        for overrides_file in sorted(sweep_dir.rglob(".hydra/overrides.yaml")):
-            job_dir = overrides_file.parent.parent
-            overrides = dict(item.split("=", 1) for item in yaml.safe_load(overrides_file.read_text()) or [])
-            record = read_metrics(job_dir)
-            if record is None:
-                jobs.append(Job(job_dir, overrides, "unfinished"))
-            else:
-                jobs.append(
-                    Job(
-                        job_dir,
-                        overrides,
-                        record["status"],
-                        record.get("metrics", {}),
-                        record.get("error"),
-                        record.get("duration_s"),
-                    )
-                )
-    return jobs
-
-
-def leaderboard(jobs: list[Job], metric: str, higher_is_better: bool = True) -> list[Row]:
-    """Groups finished jobs by their overrides (seed aside) and sorts by the mean of `metric`."""
-    groups: dict[tuple, list[Job]] = defaultdict(list)
-    for job in jobs:
-        if job.status == "done":
-            key = tuple(
-                sorted((k, v) for k, v in job.overrides.items() if not k.startswith(IGNORED_OVERRIDE_KEYS))
-            )
-            groups[key].append(job)
-    rows = [Row(dict(key), group) for key, group in groups.items()]
-    missing = float("-inf") if higher_is_better else float("inf")
-
-    def sort_key(row: Row) -> float:
-        mean = row.mean(metric)
-        return missing if mean is None else mean
-
-    return sorted(rows, key=sort_key, reverse=higher_is_better)
-
-
-def varying_keys(rows: list[Row]) -> list[str]:
-    """Override keys whose value differs between rows (the ones worth a column)."""
-    keys = sorted({key for row in rows for key in row.configuration})
-    return [key for key in keys if len({row.configuration.get(key) for row in rows}) > 1] or keys
-
-
-def format_cell(row: Row, metric: str, scale: float = 1.0) -> str:
-    mean, std = row.mean(metric), row.std(metric)
-    return "–" if mean is None else f"{mean * scale:.1f} ± {std * scale:.1f}"
-
-
-def render(rows: list[Row], metrics: list[str], jobs: list[Job], console: Console) -> None:
-    keys = varying_keys(rows)
-    table = Table(title="Leaderboard (mean ± std over seeds, metrics × 100)")
-    for key in keys:
-        table.add_column(key)
-    for metric in metrics:
-        table.add_column(metric, justify="right")
-    table.add_column("n", justify="right")
-    table.add_column("min/run", justify="right")
-    for row in rows:
-        cells = [row.configuration.get(key, "") for key in keys]
-        metric_cells = [format_cell(row, metric, 100) for metric in metrics]
-        table.add_row(*cells, *metric_cells, str(len(row.jobs)), row.minutes())
-    console.print(table)
-    for job in jobs:
-        if job.status != "done":
-            console.print(f"[red]{job.status}[/red] {job.path}: {job.error or 'no metrics.json yet'}")
-
-
-def write_markdown(rows: list[Row], metrics: list[str], jobs: list[Job], path: Path) -> None:
-    keys = varying_keys(rows)
-    header = [*keys, *metrics, "n", "min/run"]
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for row in rows:
-        cells = [row.configuration.get(key, "") for key in keys]
-        cells += [format_cell(row, metric, 100) for metric in metrics]
-        lines.append("| " + " | ".join([*cells, str(len(row.jobs)), row.minutes()]) + " |")
-    problems = [
-        f"- {job.status}: `{job.path.name}` {job.error or ''}".rstrip()
-        for job in jobs
-        if job.status != "done"
-    ]
-    path.write_text("\n".join(lines + ([""] + problems if problems else [])) + "\n")
-
-
-def write_csv(rows: list[Row], metrics: list[str], path: Path) -> None:
-    keys = varying_keys(rows)
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow([*keys, *(f"{m}_{s}" for m in metrics for s in ("mean", "std")), "n"])
-        for row in rows:
-            stats = [value for metric in metrics for value in (row.mean(metric), row.std(metric))]
-            writer.writerow([*(row.configuration.get(key, "") for key in keys), *stats, len(row.jobs)])
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    description, _, examples = __doc__.partition("\n\n    ")
+    parser = argparse.ArgumentParser(
+        prog="compare.py",
+        description=description,
+        epilog="examples:\n    " + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "sweep_dirs",
+        nargs="+",
+        type=Path,
+        metavar="SWEEP_DIR",
+        help="a multirun dir: logs/<task>/multiruns/<date>",
+    )
+    parser.add_argument(
+        "--metric", default="test/exact_match", help="rank by this metric (default: %(default)s)"
+    )
+    direction = parser.add_mutually_exclusive_group()
+    direction.add_argument(
+        "--lower-is-better",
+        dest="higher_is_better",
+        action="store_false",
+        default=None,
+        help="rank the smallest first (default: guessed from the name: loss, cer, wer, error go down)",
+    )
+    direction.add_argument(
+        "--higher-is-better", dest="higher_is_better", action="store_true", help="rank the largest first"
+    )
+    parser.add_argument(
+        "--metrics",
+        nargs="+",
+        metavar="METRIC",
+        help="more metric columns, after --metric; those no job reported are left out "
+        f"(default: {' '.join(DEFAULT_METRICS)})",
+    )
+    parser.add_argument(
+        "--curve-metric",
+        metavar="METRIC",
+        help="the metric of the validation curves (default: --metric with test -> val)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="where to write leaderboard.* (default: the first SWEEP_DIR)",
+    )
+    parser.add_argument("--no-plot", action="store_true", help="skip leaderboard.png")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "sweep_dirs", nargs="+", type=Path, help="multirun folders (logs/<task>/multiruns/<date>)"
+    args = parse_args(argv)
+    console = Console()
+    try:
+        jobs = load_sweep(args.sweep_dirs)
+    except SweepNotFoundError as error:
+        raise SystemExit(f"compare.py: {error}") from None
+    reported = sorted({metric for job in jobs for metric in job.metrics})
+    if reported and args.metric not in reported:
+        raise SystemExit(
+            f"compare.py: no job reported {args.metric!r}; the jobs report: {', '.join(reported)}"
+        )
+    higher_is_better = args.higher_is_better
+    if higher_is_better is None:
+        higher_is_better = not lower_is_better(args.metric)
+    rows = leaderboard(jobs, args.metric, higher_is_better)
+    metrics = [
+        args.metric,
+        *(m for m in args.metrics or DEFAULT_METRICS if m != args.metric and m in reported),
+    ]
+    if args.metrics:
+        for metric in sorted(set(args.metrics) - set(reported)):
+            console.print(f"No job reported {metric}: left out.")
+
+    render(rows, metrics, jobs, higher_is_better, console)
+    output_dir = args.output or args.sweep_dirs[0]
+    written = write_files(
+        rows, metrics, jobs, output_dir, plot=not args.no_plot, curve_metric=args.curve_metric
     )
-    parser.add_argument("--metric", default="test/exact_match", help="the metric to rank by")
-    parser.add_argument("--lower-is-better", action="store_true")
-    parser.add_argument(
-        "--metrics", nargs="+", default=["test/exact_match", "test_long/exact_match", "test/cer", "test/bleu"]
+    console.print(f"Wrote {', '.join(written)} to {output_dir}", soft_wrap=True)
+
+
+def write_files(
+    rows: list[Row],
+    metrics: list[str],
+    jobs: list[Job],
+    output_dir: Path,
+    plot: bool,
+    curve_metric: str | None,
+) -> list[str]:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs))
+    write_csv(rows, metrics, output_dir / "leaderboard.csv")
+    if not plot:
+        return ["leaderboard.md", "leaderboard.csv"]
+    plot_sweep(rows, metrics[0], curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
+    return ["leaderboard.md", "leaderboard.csv", "leaderboard.png"]
+
+
+def render(
+    rows: list[Row], metrics: list[str], jobs: list[Job], higher_is_better: bool, console: Console
+) -> None:
+    direction = "higher" if higher_is_better else "lower"
+    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds, × {SCALE}")
+    keys = varying_keys(rows)
+    table.add_column("#", justify="right")
+    for key in keys:
+        table.add_column(key)
+    for metric in metrics:
+        table.add_column(metric, justify="right", no_wrap=True)
+    table.add_column("n", justify="right")
+    table.add_column("min/run", justify="right")
+    for rank, row in enumerate(rows, start=1):
+        cells = [Text(row.configuration.get(key, "")) for key in keys]  # Text: values are not rich markup
+        metric_cells = [format_cell(row, metric) for metric in metrics]
+        table.add_row(str(rank), *cells, *metric_cells, str(row.n), format_minutes(row))
+    if not console.is_terminal:  # piped into a file or a log: full width rather than rich's default of 80
+        unbounded = console.options.update_width(10_000)
+        console.width = max(console.width, console.measure(table, options=unbounded).maximum)
+    console.print(table if rows else "No job has finished yet.")
+    counts = {
+        status: sum(job.status == status for job in jobs) for status in ("done", "failed", "unfinished")
+    }
+    console.print(
+        ", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(jobs)} jobs"
     )
-    args = parser.parse_args(argv)
-    jobs = find_jobs(args.sweep_dirs)
-    rows = leaderboard(jobs, args.metric, higher_is_better=not args.lower_is_better)
-    metrics = [args.metric] + [m for m in args.metrics if m != args.metric]
-    render(rows, metrics, jobs, Console())
-    out_dir = args.sweep_dirs[0]
-    write_markdown(rows, metrics, jobs, out_dir / "leaderboard.md")
-    write_csv(rows, metrics, out_dir / "leaderboard.csv")
+    for line in problem_lines(jobs):
+        console.print(Text(line, style="red" if line.startswith("failed") else "yellow"), soft_wrap=True)
