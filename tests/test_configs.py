@@ -6,6 +6,7 @@ editing this one.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,29 @@ def group_options() -> list[tuple[str, str]]:
 OPTIONS = group_options()
 
 
+# Options that need a Hydra plugin from an extra (`pip install -e ".[sweep]"`, `.[slurm]`, `.[ray]`).
+PLUGINS = {
+    "hparams_search": "hydra_plugins.hydra_optuna_sweeper",
+    "launcher/joblib": "hydra_plugins.hydra_joblib_launcher",
+    "launcher/slurm": "hydra_plugins.hydra_submitit_launcher",
+    "launcher/ray": "hydra_plugins.hydra_ray_launcher",
+}
+
+
+def skip_without_plugin(group: str, option: str) -> None:
+    plugin = PLUGINS.get(f"{group}/{option}") or PLUGINS.get(group)
+    if plugin is not None and importlib.util.find_spec(plugin) is None:
+        pytest.skip(f"needs the Hydra plugin {plugin} (an optional extra)")
+
+
 def needs_gpu(cfg) -> bool:
     return cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available()
 
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}/{o}" for g, o in OPTIONS])
 def test_option_composes_and_instantiates(group: str, option: str, tmp_path: Path):
-    override = f"+{group}={option}" if group in ("hparams_search",) else f"{group}={option}"
-    cfg = compose_config([override], tmp_path)
+    skip_without_plugin(group, option)
+    cfg = compose_config([f"{group}={option}"], tmp_path)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
 
     datamodule = instantiate(cfg.data)

@@ -1,0 +1,151 @@
+"""Sweeps through Hydra's plugins: the Optuna sweeper and the joblib, SLURM and Ray launchers.
+
+Each test skips when its plugin is not installed (`pip install -e ".[sweep]"`, `.[slurm]`, `.[ray]`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+
+from helpers import TINY, read_json, run_entry_point
+from plugboard.utils.paths import CONFIG_DIR
+
+# option -> (plugin package, launcher class, settings the option must set)
+LAUNCHERS = {
+    "joblib": (
+        "hydra_joblib_launcher",
+        "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+        {"n_jobs": 2, "prefer": "processes"},
+    ),
+    "slurm": (
+        "hydra_submitit_launcher",
+        "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
+        {"timeout_min": 120, "tasks_per_node": 1, "gpus_per_node": 1, "array_parallelism": 16},
+    ),
+    "ray": (
+        "hydra_ray_launcher",
+        "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
+        {"ray.init.address": None, "ray.remote.num_cpus": 1},
+    ),
+}
+# What a launcher logs as it starts the two jobs of a sweep (the ones run for real below).
+LAUNCH_LINES = {"joblib": "Joblib.Parallel(n_jobs=2", "ray": "Ray Launcher is launching 2 jobs"}
+OPTUNA_SWEEPER = "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+
+
+def group_override(group: str, option: str) -> str:
+    """`group=option`; `+group=option` while configs/train.yaml does not list the group in its defaults."""
+    defaults = OmegaConf.load(CONFIG_DIR / "train.yaml").defaults
+    listed = any(isinstance(entry, DictConfig) and group in entry for entry in defaults)
+    return f"{group}={option}" if listed else f"+{group}={option}"
+
+
+def compose_with_hydra(overrides: list[str]) -> DictConfig:
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        return compose("train", overrides=overrides, return_hydra_config=True)
+
+
+def assert_succeeded(result) -> None:
+    assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+
+
+def single_sweep_dir(log_dir: Path) -> Path:
+    sweeps = sorted(log_dir.glob("*/multiruns/*"))
+    assert len(sweeps) == 1, f"expected one sweep dir, found {sweeps}"
+    return sweeps[0]
+
+
+def test_every_launcher_option_is_tested():
+    assert sorted(path.stem for path in (CONFIG_DIR / "launcher").glob("*.yaml")) == sorted(LAUNCHERS)
+
+
+@pytest.mark.parametrize("option", sorted(LAUNCHERS))
+def test_launcher_option_composes(option: str):
+    plugin, target, settings = LAUNCHERS[option]
+    pytest.importorskip(f"hydra_plugins.{plugin}")
+    cfg = compose_with_hydra([group_override("launcher", option)])
+    assert cfg.hydra.launcher._target_ == target
+    for key, expected in settings.items():
+        assert OmegaConf.select(cfg.hydra.launcher, key) == expected, key
+
+
+def test_optuna_search_composes_with_a_real_search_space():
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra_plugins.hydra_optuna_sweeper._impl import create_optuna_distribution_from_override
+
+    cfg = compose_with_hydra([group_override("hparams_search", "attention_optuna")])
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_ == OPTUNA_SWEEPER
+    assert sweeper.direction == "maximize"
+    assert sweeper.sampler._target_ == "optuna.samplers.TPESampler"
+    assert sweeper.sampler.seed is not None
+    assert cfg.optimized_metric == "val/exact_match_best"
+
+    parser = OverridesParser.create()
+    for name, expression in sweeper.params.items():
+        override = parser.parse_override(f"{name}={expression}")
+        distribution = create_optuna_distribution_from_override(override)
+        if "/" in name:  # a config group: every choice is one of its options
+            for option in distribution.choices:
+                assert (CONFIG_DIR / name / f"{option}.yaml").is_file(), f"{name}={option}"
+        else:  # a value: the key exists in the composed config
+            assert OmegaConf.select(cfg, name) is not None, name
+    assert sweeper.params["model.optimizer.lr"].startswith("tag(log")
+
+
+def test_optuna_search_and_joblib_launcher_compose_together():
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    cfg = compose_with_hydra(
+        [group_override("hparams_search", "attention_optuna"), group_override("launcher", "joblib")]
+    )
+    assert cfg.hydra.sweeper._target_ == OPTUNA_SWEEPER
+    assert cfg.hydra.launcher._target_ == LAUNCHERS["joblib"][1]
+
+
+# 35-50 s each on 2 cores: every worker process imports torch and Lightning anew.
+@pytest.mark.slow
+@pytest.mark.parametrize("option", sorted(LAUNCH_LINES))
+def test_launcher_runs_two_jobs_in_parallel(tmp_path: Path, option: str):
+    pytest.importorskip(f"hydra_plugins.{LAUNCHERS[option][0]}")
+    overrides = ["-m", group_override("launcher", option), "model/attention=dot,none", "debug=fdr", *TINY]
+    result = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(result)
+    assert LAUNCH_LINES[option] in result.stdout + result.stderr
+
+    sweep_dir = single_sweep_dir(tmp_path)
+    attention_by_job = {}
+    for job in ("0", "1"):
+        assert read_json(sweep_dir / job / "metrics.json")["status"] == "done", job
+        job_overrides = OmegaConf.load(sweep_dir / job / ".hydra" / "overrides.yaml")
+        attention_by_job[job] = next(o for o in job_overrides if o.startswith("model/attention="))
+    assert sorted(attention_by_job.values()) == ["model/attention=dot", "model/attention=none"]
+
+
+def test_optuna_search_runs_trials_and_writes_the_best(tmp_path: Path):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    overrides = [
+        "-m",
+        group_override("hparams_search", "attention_optuna"),
+        "hydra.sweeper.n_trials=2",
+        "debug=fdr",
+        # A fast dev run keeps no checkpoint, so there is no `_best`: optimise the last value.
+        "optimized_metric=val/exact_match",
+        *TINY,
+    ]
+    result = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(result)
+
+    sweep_dir = single_sweep_dir(tmp_path)
+    for job in ("0", "1"):
+        assert read_json(sweep_dir / job / "metrics.json")["status"] == "done", job
+    results = OmegaConf.load(sweep_dir / "optimization_results.yaml")
+    assert results.name == "optuna"
+    assert 0.0 <= results.best_value <= 1.0
+    # TINY fixes model.encoder.hidden_size on the command line, which takes it out of the search.
+    assert set(results.best_params) == {"model/attention", "model.optimizer.lr", "model.encoder.dropout"}
