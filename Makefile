@@ -8,7 +8,7 @@ SYSTEM_PYTHON ?= python3
 TORCH ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: env train test test-all lint format bench clean-logs
+.PHONY: env train sweep test test-all lint format bench clean-logs
 
 env: $(VENV)/.installed
 
@@ -22,6 +22,11 @@ $(VENV)/.installed: pyproject.toml
 ## Train the default job (seq2seq with dot attention on the reverse task). Extra overrides: ARGS="..."
 train: env
 	$(PYTHON) train.py $(ARGS)
+
+## Every attention variant x 3 seeds (experiment=attention_sweep), then its leaderboard. ARGS="data=dates"
+sweep: env
+	$(PYTHON) train.py -m experiment=attention_sweep $(ARGS)
+	$(PYTHON) compare.py "$$(ls -td logs/attention_sweep/multiruns/*/ | head -n 1)"
 
 ## The fast test suite (what CI runs).
 test: env

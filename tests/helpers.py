@@ -38,9 +38,14 @@ def compose_config(overrides: list[str], output_dir: Path, config_name: str = "t
 
 def run_entry_point(script: str, overrides: list[str], log_dir: Path, timeout: int = 300, **env: str):
     """Runs `python <script> <overrides>` from the project root with logs under `log_dir`."""
+    return run_script(script, [*overrides, f"paths.log_dir={log_dir}"], timeout, **env)
+
+
+def run_script(script: str, arguments: list[str], timeout: int = 300, **env: str):
+    """Runs `python <script> <arguments>` from the project root, as a user would."""
     environment = {**os.environ, "WANDB_MODE": "offline", "PYTHONWARNINGS": "ignore", **env}
     return subprocess.run(
-        [sys.executable, script, *overrides, f"paths.log_dir={log_dir}"],
+        [sys.executable, script, *arguments],
         cwd=PROJECT_ROOT,
         env=environment,
         capture_output=True,

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import hydra
 import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from plugboard.utils.checkpoint import load_checkpoint
-from plugboard.utils.extras import apply_extras
 from plugboard.utils.instantiate import instantiate_named
+from plugboard.utils.job import run_job
 from plugboard.utils.logging import get_logger
 from plugboard.utils.paths import CONFIG_DIR
-from plugboard.utils.run_record import write_metrics, write_run_info
 
 log = get_logger(__name__)
 
@@ -39,11 +35,4 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
 def main(cfg: DictConfig) -> None:
-    output_dir = Path(cfg.paths.output_dir)
-    apply_extras(cfg, output_dir)
-    write_run_info(output_dir)
-    started = time.time()
-    metrics = evaluate(cfg)
-    write_metrics(
-        output_dir, "done", metrics, checkpoint=str(cfg.ckpt_path), duration_s=round(time.time() - started, 2)
-    )
+    run_job(cfg, evaluate)

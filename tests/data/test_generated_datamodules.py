@@ -8,7 +8,8 @@ from omegaconf import OmegaConf
 
 from plugboard.data import GeneratedDataModule, TsvDataModule
 from plugboard.data.tasks import AdditionTask, CopyTask, DatesTask, ReverseTask, SortTask
-from plugboard.utils.paths import CONFIG_DIR, register_resolvers
+from plugboard.resolvers import register_resolvers
+from plugboard.utils.paths import CONFIG_DIR
 
 SIZES = {"train_size": 400, "val_size": 60, "test_size": 60}
 

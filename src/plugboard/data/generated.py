@@ -7,6 +7,7 @@ from typing import Any
 
 from plugboard.data.datamodule import Seq2SeqDataModule
 from plugboard.data.tasks.base import Example, Task
+from plugboard.errors import ConfigError
 
 
 class GeneratedDataModule(Seq2SeqDataModule):
@@ -49,7 +50,7 @@ class GeneratedDataModule(Seq2SeqDataModule):
             source, target = self.task.sample(rng, long=long)
             if tuple(source) not in excluded:
                 examples.append((source, target))
-        raise ValueError(
+        raise ConfigError(
             f"Could not draw {size} '{split}' examples unseen in training: the task has too few "
             f"distinct inputs for these sizes. Lower data.{'test' if long else split}_size "
             "or widen the task's lengths."

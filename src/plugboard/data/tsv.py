@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from plugboard.data.datamodule import Seq2SeqDataModule
 from plugboard.data.tasks.base import Example
+from plugboard.errors import DataError, MissingFileError
 
 Tokenizer = Literal["char", "whitespace"]
 
@@ -50,7 +51,7 @@ class TsvDataModule(Seq2SeqDataModule):
         val_count = round(len(shuffled) * self.val_fraction)
         test_count = round(len(shuffled) * self.test_fraction)
         if val_count + test_count >= len(shuffled):
-            raise ValueError(
+            raise DataError(
                 f"{self.path} has only {len(shuffled)} distinct sources, too few to leave any "
                 "for training: add lines or lower data.val_fraction / data.test_fraction."
             )
@@ -68,7 +69,7 @@ class TsvDataModule(Seq2SeqDataModule):
 def read_pairs(path: Path) -> list[tuple[str, str]]:
     """The (source, target) strings of a TSV file, with errors that name the line to fix."""
     if not path.is_file():
-        raise FileNotFoundError(
+        raise MissingFileError(
             f"No parallel text file at {path}: set data.path to a UTF-8 file with one "
             "'source<TAB>target' pair per line."
         )
@@ -78,20 +79,20 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
             continue
         fields = line.split("\t")
         if len(fields) != 2:
-            raise ValueError(
+            raise DataError(
                 f"{path}, line {number}: expected exactly one tab between source and target but "
                 f"found {len(fields) - 1}; separate the two sides with a single tab character."
             )
         source, target = (field.strip() for field in fields)
         for side, text in (("source", source), ("target", target)):
             if not text:
-                raise ValueError(
+                raise DataError(
                     f"{path}, line {number}: the {side} side is empty; write text on both "
                     "sides of the tab or delete the line."
                 )
         pairs.append((source, target))
     if not pairs:
-        raise ValueError(
+        raise DataError(
             f"{path}, line 1: the file has no examples; add one 'source<TAB>target' pair per line."
         )
     return pairs

@@ -108,6 +108,7 @@ class Seq2SeqModule(L.LightningModule):
             self.loss(logits, batch.target),
             batch_size=batch.target.shape[0],
             add_dataloader_idx=False,
+            sync_dist=True,  # the mean over all processes under DDP
         )
         metrics = self.metrics[split]
         metrics.update_teacher_forced(logits, batch.target)

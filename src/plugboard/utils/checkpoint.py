@@ -9,8 +9,10 @@ from typing import Any
 
 import torch
 
+from plugboard.errors import PlugboardError
 
-class CheckpointError(RuntimeError):
+
+class CheckpointError(PlugboardError, RuntimeError):
     """A checkpoint that is missing, unreadable or not one of ours."""
 
 

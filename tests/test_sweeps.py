@@ -1,0 +1,82 @@
+"""Sweeps through the real entry point: every job recorded, failures reported, resumable, compared."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+from helpers import TINY, read_json, run_entry_point, run_script
+
+SWEEP = ["-m", "debug=fdr", *TINY]
+
+
+def sweep_jobs(sweep_dir: Path) -> list[Path]:
+    return sorted((path for path in sweep_dir.iterdir() if path.is_dir()), key=lambda path: int(path.name))
+
+
+def assert_succeeded(result):
+    assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+
+
+def test_a_sweep_ends_in_a_leaderboard_of_its_jobs(tmp_path: Path):
+    sweep_dir = tmp_path / "sweep"
+    overrides = [*SWEEP, "model/attention=dot,none", "seed=1,2", f"hydra.sweep.dir={sweep_dir}"]
+    assert_succeeded(run_entry_point("train.py", overrides, tmp_path))
+    jobs = sweep_jobs(sweep_dir)
+    assert len(jobs) == 4
+    records = [read_json(job / "metrics.json") for job in jobs]
+    assert all(record["status"] == "done" for record in records)
+
+    result = run_script("compare.py", [str(sweep_dir), "--metric", "test/token_accuracy"])
+    assert_succeeded(result)
+    by_attention: dict[str, list[float]] = {"dot": [], "none": []}
+    for record in records:
+        attention = next(o.split("=")[1] for o in record["overrides"] if o.startswith("model/attention="))
+        by_attention[attention].append(record["metrics"]["test/token_accuracy"])
+    with open(sweep_dir / "leaderboard.csv", newline="") as file:
+        rows = {row["model/attention"]: row for row in csv.DictReader(file)}
+    assert set(rows) == {"dot", "none"}
+    for attention, values in by_attention.items():
+        row = rows[attention]
+        assert float(row["test/token_accuracy_mean"]) == statistics.fmean(values)
+        assert float(row["test/token_accuracy_std"]) == statistics.stdev(values)
+        assert int(row["n"]) == 2
+    assert (sweep_dir / "leaderboard.png").stat().st_size > 0
+
+
+def test_a_failing_job_is_recorded_and_a_rerun_skips_the_jobs_done(tmp_path: Path):
+    sweep_dir = tmp_path / "sweep"
+    overrides = [*SWEEP, "data.train_size=96,lots", f"hydra.sweep.dir={sweep_dir}"]
+    result = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(result)  # the failure did not stop the sweep
+    done, failed = sweep_jobs(sweep_dir)
+    assert read_json(done / "metrics.json")["status"] == "done"
+    failure = read_json(failed / "metrics.json")
+    assert failure["status"] == "failed"
+    assert "data.train_size='lots'" in failure["error"] and "int" in failure["error"]
+
+    report = run_script("compare.py", [str(sweep_dir)])
+    assert_succeeded(report)
+    assert "failed" in report.stdout and "data.train_size='lots'" in report.stdout
+    assert "data.train_size='lots'" in (sweep_dir / "leaderboard.md").read_text()
+
+    finished_at = (done / "metrics.json").stat().st_mtime_ns
+    rerun = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(rerun)
+    assert (done / "metrics.json").stat().st_mtime_ns == finished_at
+    assert f"Skipping {done}" in rerun.stdout + rerun.stderr
+    assert read_json(failed / "metrics.json")["status"] == "failed"  # ran again, failed again
+
+
+def test_wandb_runs_of_a_sweep_share_a_group_named_after_it(tmp_path: Path):
+    sweep_dir = tmp_path / "multiruns" / "my_sweep"
+    # A fast dev run turns loggers off: one batch per split instead.
+    one_batch = ["trainer.max_epochs=1", *(f"trainer.limit_{s}_batches=1" for s in ("train", "val", "test"))]
+    overrides = ["-m", "debug=limit", *one_batch, *TINY, "logger=wandb", "model/attention=dot,none"]
+    overrides.append(f"hydra.sweep.dir={sweep_dir}")
+    assert_succeeded(run_entry_point("train.py", overrides, tmp_path))
+    run_files = [next((job / "wandb").glob("offline-run-*/run-*.wandb")) for job in sweep_jobs(sweep_dir)]
+    assert len(run_files) == 2 and run_files[0].name != run_files[1].name  # one wandb run per job
+    for run_file in run_files:
+        assert b"debug-my_sweep" in run_file.read_bytes()
