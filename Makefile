@@ -28,13 +28,13 @@ sweep: env
 	$(PYTHON) train.py -m experiment=attention_sweep $(ARGS)
 	$(PYTHON) compare.py "$$(ls -td logs/attention_sweep/multiruns/*/ | head -n 1)"
 
-## The fast test suite (what CI runs).
+## The fast test suite (what CI runs), in parallel processes (pytest-xdist).
 test: env
-	WANDB_MODE=offline $(PYTHON) -m pytest -q
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4
 
 ## Every test, slow ones included.
 test-all: env
-	WANDB_MODE=offline $(PYTHON) -m pytest -q -m "slow or not slow"
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 -m "slow or not slow"
 
 lint: env
 	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .

@@ -46,8 +46,9 @@ def test_a_value_of_the_wrong_type_names_the_key_and_the_expected_type(tmp_path:
 @pytest.mark.parametrize(
     ("content", "phrases"),
     [
-        (None, ["No parallel text file", "data.path"]),
-        ("", ["has no examples", "source<TAB>target"]),
+        # Each message is also checked in-process by tests/data/test_tsv.py.
+        pytest.param(None, ["No parallel text file", "data.path"], marks=pytest.mark.slow),
+        pytest.param("", ["has no examples", "source<TAB>target"], marks=pytest.mark.slow),
         ("one\t1\ntwo 2\n", ["line 2", "expected exactly one tab"]),
     ],
     ids=["missing", "empty", "malformed-line"],

@@ -24,13 +24,6 @@ def assert_succeeded(result):
     assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
 
 
-def test_metrics_json_is_written_with_status(tmp_path: Path):
-    result = run_entry_point("train.py", ["debug=fdr", *TINY], tmp_path)
-    assert_succeeded(result)
-    record = read_json(single_run_dir(tmp_path, "debug") / "metrics.json")
-    assert record["status"] == "done" and record["overrides"][:2] == ["debug=fdr", TINY[0]]
-
-
 def test_the_same_seed_gives_identical_metrics(tmp_path: Path):
     runs = []
     for name in ("first", "second"):

@@ -9,6 +9,14 @@ from pathlib import Path
 from helpers import TINY, read_json, run_entry_point, run_script
 
 SWEEP = ["-m", "debug=fdr", *TINY]
+# One batch per split with loggers on (a fast dev run turns loggers off).
+LOGGED_SWEEP = [
+    "-m",
+    "debug=limit",
+    "trainer.max_epochs=1",
+    *(f"trainer.limit_{split}_batches=1" for split in ("train", "val", "test")),
+    *TINY,
+]
 
 
 def sweep_jobs(sweep_dir: Path) -> list[Path]:
@@ -19,14 +27,18 @@ def assert_succeeded(result):
     assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
 
 
-def test_a_sweep_ends_in_a_leaderboard_of_its_jobs(tmp_path: Path):
-    sweep_dir = tmp_path / "sweep"
-    overrides = [*SWEEP, "model/attention=dot,none", "seed=1,2", f"hydra.sweep.dir={sweep_dir}"]
+def test_a_sweep_ends_in_a_leaderboard_and_its_wandb_runs_share_a_group(tmp_path: Path):
+    sweep_dir = tmp_path / "multiruns" / "my_sweep"
+    overrides = [*LOGGED_SWEEP, "logger=[csv,wandb]", "model/attention=dot,none", "seed=1,2"]
+    overrides.append(f"hydra.sweep.dir={sweep_dir}")
     assert_succeeded(run_entry_point("train.py", overrides, tmp_path))
     jobs = sweep_jobs(sweep_dir)
     assert len(jobs) == 4
     records = [read_json(job / "metrics.json") for job in jobs]
     assert all(record["status"] == "done" for record in records)
+    run_files = [next((job / "wandb").glob("offline-run-*/run-*.wandb")) for job in jobs]
+    assert len({path.name for path in run_files}) == 4  # one wandb run per job
+    assert all(b"debug-my_sweep" in path.read_bytes() for path in run_files)  # one group
 
     result = run_script("compare.py", [str(sweep_dir), "--metric", "test/token_accuracy"])
     assert_succeeded(result)
@@ -67,16 +79,3 @@ def test_a_failing_job_is_recorded_and_a_rerun_skips_the_jobs_done(tmp_path: Pat
     assert (done / "metrics.json").stat().st_mtime_ns == finished_at
     assert f"Skipping {done}" in rerun.stdout + rerun.stderr
     assert read_json(failed / "metrics.json")["status"] == "failed"  # ran again, failed again
-
-
-def test_wandb_runs_of_a_sweep_share_a_group_named_after_it(tmp_path: Path):
-    sweep_dir = tmp_path / "multiruns" / "my_sweep"
-    # A fast dev run turns loggers off: one batch per split instead.
-    one_batch = ["trainer.max_epochs=1", *(f"trainer.limit_{s}_batches=1" for s in ("train", "val", "test"))]
-    overrides = ["-m", "debug=limit", *one_batch, *TINY, "logger=wandb", "model/attention=dot,none"]
-    overrides.append(f"hydra.sweep.dir={sweep_dir}")
-    assert_succeeded(run_entry_point("train.py", overrides, tmp_path))
-    run_files = [next((job / "wandb").glob("offline-run-*/run-*.wandb")) for job in sweep_jobs(sweep_dir)]
-    assert len(run_files) == 2 and run_files[0].name != run_files[1].name  # one wandb run per job
-    for run_file in run_files:
-        assert b"debug-my_sweep" in run_file.read_bytes()

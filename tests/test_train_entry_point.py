@@ -31,7 +31,7 @@ def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
     ("logger", "expected"),
     [
         ("csv", "csv/metrics.csv"),
-        ("mlflow", None),
+        pytest.param("mlflow", None, marks=pytest.mark.slow),
         # Also covered, with resuming, by test_faults.py's wandb + TensorBoard test.
         pytest.param("tensorboard", "tensorboard", marks=pytest.mark.slow),
         pytest.param("wandb", "wandb", marks=pytest.mark.slow),

@@ -91,3 +91,15 @@ def test_the_model_learns_to_copy(tmp_path):
         for p, t in zip(predicted.tolist(), batch.target.tolist(), strict=True)
     ]
     assert sum(exact) / len(exact) > 0.9
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_trainer_predict_returns_the_decoded_tokens(tmp_path, beam_size):
+    model, datamodule = build(tmp_path, f"model.beam_size={beam_size}")
+    trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    batches = trainer.predict(model, datamodule=datamodule)
+    outputs = [tokens for batch in batches for tokens in batch]
+    assert len(outputs) == len(datamodule.tensors["test"])
+    vocabulary = set(datamodule.vocabulary.tokens)
+    assert all(isinstance(tokens, list) and set(tokens) <= vocabulary for tokens in outputs)
+    assert not any({"<pad>", "<bos>", "<eos>"} & set(tokens) for tokens in outputs)

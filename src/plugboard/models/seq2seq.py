@@ -101,6 +101,10 @@ class Seq2SeqModule(L.LightningModule):
     def test_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> None:
         self._evaluate(("test", "test_long")[dataloader_idx], batch)
 
+    def predict_step(self, batch: Seq2SeqBatch, batch_idx: int) -> list[list[str]]:
+        """The decoded output tokens of each example (beam search when `model.beam_size > 1`)."""
+        return [self.vocabulary.decode(row) for row in self.generate(batch).tokens.tolist()]
+
     def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> None:
         logits = self.teacher_forced_logits(batch)
         self.log(
