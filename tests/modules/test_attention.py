@@ -180,3 +180,15 @@ def test_parameter_free_variants_explain_a_size_mismatch(name):
     factory = instantiate(OmegaConf.load(CONFIG_DIR / "model" / "attention" / f"{name}.yaml"))
     with pytest.raises(ValueError, match="sizes must match"):
         factory(query_size=8, key_size=16)
+
+
+@pytest.mark.parametrize("variant", [ScaledDotProductAttention, MultiHeadAttention])
+def test_fused_variants_run_the_fused_kernel_without_weights(variant):
+    """torch falls back to an unfused kernel without a word (e.g. for 3-D inputs): check which runs."""
+    query, keys, values, mask, _ = inputs(steps=STEPS)
+    attention = variant(SIZE, SIZE, SIZE)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profiler:
+        attention(query, keys, values, mask, need_weights=False)
+    kernels = {event.name for event in profiler.events() if "scaled_dot_product" in event.name}
+    assert "aten::scaled_dot_product_attention" in kernels
+    assert "aten::_scaled_dot_product_attention_math" not in kernels, kernels

@@ -18,6 +18,7 @@ from torch import nn
 from plugboard.data.batch import Seq2SeqBatch
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.decoding import Hypotheses, greedy_decode
+from plugboard.errors import ConfigError
 from plugboard.models.sequence_metrics import SequenceMetrics
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.decoders.base import Decoder
@@ -40,6 +41,7 @@ class Seq2SeqModule(L.LightningModule):
         teacher_forcing_ratio: float = 1.0,
         beam_size: int = 1,
         max_output_length: int | None = None,
+        compile: bool = False,
     ) -> None:
         super().__init__()
         self.vocabulary = Vocabulary(vocabulary)
@@ -55,6 +57,7 @@ class Seq2SeqModule(L.LightningModule):
         self.label_smoothing, self.teacher_forcing_ratio = label_smoothing, teacher_forcing_ratio
         self.beam_size, self.max_output_length = beam_size, max_output_length
         self.metrics = nn.ModuleDict({split: SequenceMetrics(self.vocabulary) for split in EVALUATION_SPLITS})
+        self.compile_modules, self._modules_compiled = compile, False
 
     # ----- the model -----------------------------------------------------------------
     def encode(self, batch: Seq2SeqBatch) -> EncoderOutput:
@@ -131,6 +134,19 @@ class Seq2SeqModule(L.LightningModule):
         for split in ("test", "test_long"):
             self._log_split_metrics(split)
 
+    def configure_model(self) -> None:
+        """With `compile=True`: `torch.compile` the encoder's and the decoder's forward.
+
+        In place (`nn.Module.compile`), so parameter names and checkpoints stay those of the
+        uncompiled model. Lightning calls this hook before every fit, validate and test; once
+        is enough. Decoding step by step (`decoder.step`) stays uncompiled.
+        """
+        if self.compile_modules and not self._modules_compiled:
+            _require_compiler(self.trainer.strategy.root_device)
+            self.encoder.compile()
+            self.decoder.compile()
+            self._modules_compiled = True
+
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(params=self.parameters())
         if self.scheduler_factory is None:
@@ -143,3 +159,19 @@ class Seq2SeqModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["vocabulary"] = list(self.vocabulary.tokens)
+
+
+def _require_compiler(device: torch.device) -> None:
+    """torch.compile's CPU backend writes and builds C++: say so before training, not in a traceback."""
+    if device.type != "cpu":
+        return
+    from torch._inductor import cpp_builder
+
+    try:
+        cpp_builder.get_cpp_compiler()
+    except Exception as error:  # torch raises its own InvalidCxxCompiler (or a RuntimeError)
+        raise ConfigError(
+            f"model.compile=true on the CPU needs a C++ compiler, and torch found none ({error}). "
+            "Install one (e.g. `apt-get install g++`, or set CXX to its path), or train without "
+            "compiling: model.compile=false."
+        ) from None

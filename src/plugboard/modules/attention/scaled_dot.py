@@ -33,8 +33,13 @@ class ScaledDotProductAttention(Attention):
 
     def attend(self, query, keys, values, mask, previous_weights, need_weights):
         if not need_weights:
-            bias = additive_mask(mask, query.dtype)
-            return F.scaled_dot_product_attention(query, keys, values, attn_mask=bias), None
+            # As one head [B, 1, T, H]: the fused kernels take 4-D inputs only; given 3-D ones
+            # torch silently runs its unfused fallback (scores written out, as below).
+            bias = additive_mask(mask, query.dtype).unsqueeze(1)  # [B, 1, 1, S]
+            heads = F.scaled_dot_product_attention(
+                query.unsqueeze(1), keys.unsqueeze(1), values.unsqueeze(1), attn_mask=bias
+            )
+            return heads.squeeze(1), None
         scores = query @ keys.transpose(1, 2) / math.sqrt(query.shape[-1])
         weights = masked_softmax(scores, mask.unsqueeze(1))
         return weights @ values, weights
