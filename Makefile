@@ -36,6 +36,15 @@ test: env
 test-all: env
 	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 -m "slow or not slow"
 
+## Speed benchmarks on the CPU, short settings (a few minutes; tables printed, files in logs/bench/).
+## Full length, as in the README (writes benchmarks/results/): make bench BENCH_ARGS=
+BENCH_ARGS ?= --quick --output-dir logs/bench
+bench: env
+	$(PYTHON) -m benchmarks.overhead $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.startup $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.attention_cost $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.data_loading $(BENCH_ARGS)
+
 lint: env
 	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .
 
