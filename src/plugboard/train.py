@@ -74,12 +74,12 @@ def train(cfg: DictConfig) -> dict[str, float]:
         if checkpoint is not None and checkpoint.best_model_score is not None:
             metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
 
+    best_path = _best_checkpoint(trainer, output_dir) if cfg.get("train") else resume_from
     if cfg.get("test"):
-        best_path = _best_checkpoint(trainer, output_dir) if cfg.get("train") else resume_from
         log.info(f"Testing {'checkpoint ' + str(best_path) if best_path else 'the current weights'}")
         trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)
         metrics.update(_as_floats(trainer.callback_metrics))
-        metrics["best_checkpoint"] = str(best_path) if best_path else None
+    metrics["best_checkpoint"] = str(best_path) if best_path else None
     return metrics
 
 
