@@ -6,8 +6,9 @@ forms. Saved as PNG in the run dir and sent to the loggers that show images.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import lightning as L
 import numpy as np
@@ -72,7 +73,33 @@ class AttentionHeatmaps(L.Callback):
 
 
 def draw_heatmaps(batch: Seq2SeqBatch, hypotheses: Hypotheses, vocabulary: Vocabulary, epoch: int) -> Figure:
-    """A matplotlib Figure with one heatmap per example, in a grid two wide.
+    """A matplotlib Figure with one heatmap per example of `batch`, in a grid two wide."""
+    panels = []
+    examples = zip(batch.source, batch.source_mask, hypotheses.tokens, hypotheses.weights, strict=True)
+    for number, (source_ids, mask, output_ids, weights) in enumerate(examples):
+        source = [vocabulary.tokens[i] for i in source_ids[mask].tolist()]
+        ids = output_ids.tolist()
+        # Up to and including <eos>: the step that chose it attended somewhere too.
+        length = ids.index(vocabulary.eos_id) + 1 if vocabulary.eos_id in ids else len(ids)
+        output = [vocabulary.tokens[i] for i in ids[:length]]
+        matrix = weights[:length, : len(source)].float().cpu().numpy()
+        panels.append(AttentionPanel(source, output, matrix, f"validation example {number}"))
+    return draw_attention(panels, f"Attention weights after epoch {epoch}", "output token (greedy)")
+
+
+class AttentionPanel(NamedTuple):
+    """One heatmap: `weights[i, j]` is how much output token i attended to source token j."""
+
+    source: list[str]
+    output: list[str]
+    weights: np.ndarray  # [len(output), len(source)]
+    title: str
+
+
+def draw_attention(
+    panels: Sequence[AttentionPanel], title: str, output_label: str = "output token"
+) -> Figure:
+    """A matplotlib Figure with one heatmap per panel, in a grid two wide.
 
     A bare `Figure`, not pyplot: no global backend or figure registry, so nothing to close.
     Margins are set in inches from the token lengths rather than by a layout engine, which
@@ -80,40 +107,32 @@ def draw_heatmaps(batch: Seq2SeqBatch, hypotheses: Hypotheses, vocabulary: Vocab
     """
     from matplotlib.figure import Figure
 
-    panels = []
-    examples = zip(batch.source, batch.source_mask, hypotheses.tokens, hypotheses.weights, strict=True)
-    for source_ids, mask, output_ids, weights in examples:
-        source = [vocabulary.tokens[i] for i in source_ids[mask].tolist()]
-        ids = output_ids.tolist()
-        # Up to and including <eos>: the step that chose it attended somewhere too.
-        length = ids.index(vocabulary.eos_id) + 1 if vocabulary.eos_id in ids else len(ids)
-        output = [vocabulary.tokens[i] for i in ids[:length]]
-        panels.append((source, output, weights[:length, : len(source)].float().cpu().numpy()))
-
     # Square cells: each panel is as big as its own tokens. Sizes in inches.
-    sizes = [(max(1.0, CELL_INCHES * len(src)), max(1.0, CELL_INCHES * len(out))) for src, out, _ in panels]
-    left = 0.45 + CHAR_INCHES * max(len(token) for _, output, _ in panels for token in output)
-    bottom = 0.45 + CHAR_INCHES * max(len(token) for source, _, _ in panels for token in source)
-    top, title, right = 0.4, 0.3, 1.1  # the figure's title; each panel's title; colour bar
+    sizes = [(max(1.0, CELL_INCHES * len(p.source)), max(1.0, CELL_INCHES * len(p.output))) for p in panels]
+    left = 0.45 + CHAR_INCHES * max((len(token) for p in panels for token in p.output), default=0)
+    bottom = 0.45 + CHAR_INCHES * max((len(token) for p in panels for token in p.source), default=0)
+    top, panel_title, right = 0.4, 0.3, 1.1  # the figure's title; each panel's title; colour bar
     columns, column_width = min(2, len(panels)), max(1.6, *(w for w, _ in sizes))
     row_tops = [top]  # each row as tall as its tallest panel
     for first in range(0, len(sizes), columns):
-        row_tops.append(row_tops[-1] + title + max(h for _, h in sizes[first : first + columns]) + bottom)
+        row_tops.append(
+            row_tops[-1] + panel_title + max(h for _, h in sizes[first : first + columns]) + bottom
+        )
     width, height = columns * (left + column_width) + right, row_tops[-1]
     figure = Figure(figsize=(width, height))
-    for number, ((source, output, matrix), (w, h)) in enumerate(zip(panels, sizes, strict=True)):
+    for number, (panel, (w, h)) in enumerate(zip(panels, sizes, strict=True)):
         row, column = divmod(number, columns)
-        x, y = left + column * (column_width + left), height - row_tops[row] - title - h
+        x, y = left + column * (column_width + left), height - row_tops[row] - panel_title - h
         ax = figure.add_axes((x / width, y / height, w / width, h / height))
-        image = ax.imshow(matrix, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
-        ax.set_xticks(range(len(source)), source, rotation=90, fontsize=7)
-        ax.set_yticks(range(len(output)), output, fontsize=7)
+        image = ax.imshow(panel.weights, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
+        ax.set_xticks(range(len(panel.source)), panel.source, rotation=90, fontsize=7)
+        ax.set_yticks(range(len(panel.output)), panel.output, fontsize=7)
         ax.set_xlabel("source token", fontsize=9)
-        ax.set_ylabel("output token (greedy)", fontsize=9)
-        ax.set_title(f"validation example {number}", fontsize=9, loc="left")
+        ax.set_ylabel(output_label, fontsize=9)
+        ax.set_title(panel.title, fontsize=9, loc="left")
     colour_axes = figure.add_axes(((width - 0.8) / width, 0.3, 0.15 / width, 0.4))
     figure.colorbar(image, cax=colour_axes, label="attention weight")
-    figure.suptitle(f"Attention weights after epoch {epoch}", y=1 - 0.25 / height)
+    figure.suptitle(title, y=1 - 0.25 / height)
     return figure
 
 

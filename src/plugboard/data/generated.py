@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from plugboard.data.datamodule import Seq2SeqDataModule
@@ -31,6 +32,12 @@ class GeneratedDataModule(Seq2SeqDataModule):
         self.task = task
         self.sizes = {"train": train_size, "val": val_size, "test": test_size, "test_long": test_size}
         self.seed = seed
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.task.tokenize(text)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return self.task.detokenize(tokens)
 
     def load_examples(self) -> dict[str, list[Example]]:
         train = self._draw("train", set())

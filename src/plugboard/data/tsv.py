@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,6 +65,9 @@ class TsvDataModule(Seq2SeqDataModule):
 
     def tokenize(self, text: str) -> list[str]:
         return list(text) if self.tokenizer == "char" else text.split()
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return "".join(tokens) if self.tokenizer == "char" else " ".join(tokens)
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:

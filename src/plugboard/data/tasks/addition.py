@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from plugboard.data.tasks.base import Example
 
@@ -29,7 +30,14 @@ class AdditionTask:
         else:
             low, high = self.min_digits, self.max_digits
         left, right = (_number_with_digits(rng, rng.randint(low, high)) for _ in range(2))
-        return list(f"{left}+{right}"), list(str(left + right))
+        return self.tokenize(f"{left}+{right}"), list(str(left + right))
+
+    def tokenize(self, text: str) -> list[str]:
+        """Every character is a token: "357+42" -> ["3", "5", "7", "+", "4", "2"]."""
+        return list(text)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return "".join(tokens)
 
 
 def _number_with_digits(rng: random.Random, digits: int) -> int:

@@ -63,7 +63,14 @@ class DatesTask:
     def sample(self, rng: random.Random, long: bool = False) -> Example:
         day = datetime.date.fromordinal(rng.randint(self.first_day, self.last_day))
         text = self.render(day, rng.choice(self.formats), rng.choice(CASES))
-        return list(text), list(day.isoformat())
+        return self.tokenize(text), list(day.isoformat())
+
+    def tokenize(self, text: str) -> list[str]:
+        """Every character is a token, spaces included: "3/4/99" -> ["3", "/", "4", "/", "9", "9"]."""
+        return list(text)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return "".join(tokens)
 
     def render(self, day: datetime.date, fmt: str, case: str = "lower") -> str:
         """Writes `day` in `fmt` (see FORMATS), with names in `case` (lower/title/upper)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from plugboard.data.tasks.base import Example
 
@@ -11,7 +12,7 @@ class IntegerSequenceTask:
     """Source: random integers in [0, num_symbols) of length min_length..max_length.
 
     The long split draws lengths max_length+1..long_max_length, so it shows whether a model
-    learned the rule or only the training lengths.
+    learned the rule or only the training lengths. As text, symbols are separated by spaces.
     """
 
     has_long_split = True
@@ -33,3 +34,10 @@ class IntegerSequenceTask:
 
     def target(self, source: list[str]) -> list[str]:
         raise NotImplementedError
+
+    def tokenize(self, text: str) -> list[str]:
+        """Symbols are separated by whitespace: "3 14 7" -> ["3", "14", "7"]."""
+        return text.split()
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        return " ".join(tokens)
