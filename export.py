@@ -1,0 +1,6 @@
+"""Export a checkpoint for deployment: `python export.py ckpt_path=<path to .ckpt> format=onnx`."""
+
+from plugboard.export.run import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Running exported graphs without Plugboard: a reference greedy decoder.
+
+This file needs numpy, plus onnxruntime (ONNX) or torch (TorchScript), and nothing from
+Plugboard, so a deployment can copy it next to the exported files:
+
+    graphs = load_graphs("exported/")           # reads manifest.json
+    ids = encode(["1", "2", " ", "m", ...], graphs.manifest)
+    tokens = greedy_decode(graphs, ids[None], ids[None] != graphs.manifest["special_ids"]["pad"])
+    print(decode(tokens[0], graphs.manifest))
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MANIFEST = "manifest.json"
+
+
+class OnnxGraphs:
+    """The exported `.onnx` graphs of one model, run by onnxruntime on the CPU."""
+
+    def __init__(self, directory: str | Path) -> None:
+        import onnxruntime
+
+        self.directory = Path(directory)
+        self.manifest = read_manifest(self.directory)
+        self.sessions = {
+            name: onnxruntime.InferenceSession(
+                str(self.directory / graph["file"]), providers=["CPUExecutionProvider"]
+            )
+            for name, graph in self.manifest["graphs"].items()
+        }
+
+    def run(self, graph: str, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Outputs by name; `inputs` may hold more than the graph reads (see the manifest)."""
+        spec = self.manifest["graphs"][graph]
+        feed = {item["name"]: inputs[item["name"]] for item in spec["inputs"]}
+        outputs = self.sessions[graph].run([item["name"] for item in spec["outputs"]], feed)
+        return {item["name"]: value for item, value in zip(spec["outputs"], outputs, strict=True)}
+
+
+class TorchScriptGraphs:
+    """The exported `.pt` graphs of one model, run by `torch.jit.load`ed modules."""
+
+    def __init__(self, directory: str | Path) -> None:
+        import torch
+
+        self.torch = torch
+        self.directory = Path(directory)
+        self.manifest = read_manifest(self.directory)
+        self.modules = {
+            name: torch.jit.load(str(self.directory / graph["file"]), map_location="cpu")
+            for name, graph in self.manifest["graphs"].items()
+        }
+
+    def run(self, graph: str, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        spec = self.manifest["graphs"][graph]
+        arguments = [
+            self.torch.from_numpy(np.ascontiguousarray(inputs[item["name"]])) for item in spec["inputs"]
+        ]
+        with self.torch.no_grad():
+            outputs = self.modules[graph](*arguments)
+        return {item["name"]: value.numpy() for item, value in zip(spec["outputs"], outputs, strict=True)}
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    return json.loads((Path(directory) / MANIFEST).read_text())
+
+
+def load_graphs(directory: str | Path) -> OnnxGraphs | TorchScriptGraphs:
+    """The graphs in `directory`, loaded for the format its manifest names."""
+    format = read_manifest(directory)["format"]
+    return OnnxGraphs(directory) if format == "onnx" else TorchScriptGraphs(directory)
+
+
+def greedy_decode(
+    graphs: OnnxGraphs | TorchScriptGraphs,
+    source: np.ndarray,
+    source_mask: np.ndarray,
+    max_length: int | None = None,
+) -> np.ndarray:
+    """Token ids [B, L]: the most likely token at every step, `<pad>` after each row's `<eos>`.
+
+    The same algorithm as the model's own greedy decoding, so the tokens are the same.
+    `max_length` defaults to the model's `max_output_length`, or 2 * source length + 10.
+    """
+    manifest = graphs.manifest
+    ids = manifest["special_ids"]
+    max_length = max_length or manifest["max_output_length"] or 2 * source.shape[1] + 10
+    source, source_mask = source.astype(np.int64), source_mask.astype(bool)
+    encoded = graphs.run("encoder", {"source": source, "source_mask": source_mask})
+    state_names = manifest["state"]
+    state = {name: encoded[f"state.{name}"] for name in state_names}
+    tokens = np.full(source.shape[0], ids["bos"], dtype=np.int64)
+    finished = np.zeros(source.shape[0], dtype=bool)
+    outputs = []
+    for _ in range(max_length):
+        inputs = {"tokens": tokens, "encoder_states": encoded["encoder_states"], "source_mask": source_mask}
+        step = graphs.run("decoder_step", inputs | {f"state.{name}": state[name] for name in state_names})
+        state = {name: step[f"next_state.{name}"] for name in state_names}
+        tokens = step["logits"].argmax(axis=-1).astype(np.int64)
+        outputs.append(np.where(finished, ids["pad"], tokens))
+        finished |= tokens == ids["eos"]
+        if finished.all():
+            break
+    return np.stack(outputs, axis=1)
+
+
+def encode(tokens: list[str], manifest: dict[str, Any]) -> np.ndarray:
+    """Token strings -> ids [S] (unknown tokens -> `<unk>`)."""
+    index = {token: i for i, token in enumerate(manifest["vocabulary"])}
+    return np.array([index.get(token, manifest["special_ids"]["unk"]) for token in tokens], dtype=np.int64)
+
+
+def decode(ids: np.ndarray, manifest: dict[str, Any]) -> list[str]:
+    """Ids -> token strings, up to the first `<eos>`, without `<pad>` and `<bos>`."""
+    special = manifest["special_ids"]
+    tokens = []
+    for index in ids.tolist():
+        if index == special["eos"]:
+            break
+        if index not in (special["pad"], special["bos"]):
+            tokens.append(manifest["vocabulary"][index])
+    return tokens
