@@ -13,16 +13,38 @@ class Seq2SeqBatch(NamedTuple):
     """Padded id tensors and their masks (True = real token).
 
     `target` ends with `<eos>`; the decoder's input is `<bos>` followed by `target[:, :-1]`.
+    `references` holds every output accepted for an example (the first is `target`), for
+    evaluation against several references (a word with two pronunciations); an example
+    with fewer than R references has rows of padding. None means `target` is the only one.
     """
 
     source: torch.Tensor  # [B, S] long
     source_mask: torch.Tensor  # [B, S] bool
     target: torch.Tensor  # [B, T] long
     target_mask: torch.Tensor  # [B, T] bool
+    references: torch.Tensor | None = None  # [B, R, T'] long, each row ending with <eos>
 
 
-def collate(examples: Sequence[tuple[torch.Tensor, torch.Tensor]], pad_id: int = 0) -> Seq2SeqBatch:
-    """Pads pre-tensorised (source, target) pairs into a `Seq2SeqBatch`."""
-    sources = pad_sequence([source for source, _ in examples], batch_first=True, padding_value=pad_id)
-    targets = pad_sequence([target for _, target in examples], batch_first=True, padding_value=pad_id)
-    return Seq2SeqBatch(sources, sources != pad_id, targets, targets != pad_id)
+def collate(examples: Sequence[tuple[torch.Tensor, ...]], pad_id: int = 0) -> Seq2SeqBatch:
+    """Pads pre-tensorised (source, target) pairs into a `Seq2SeqBatch`.
+
+    Examples may carry a third tensor, their references [R, T]; without it each target is
+    its own single reference, so every batch has `references` and code that moves a batch
+    field by field to a device never meets None.
+    """
+    sources = pad_sequence([example[0] for example in examples], batch_first=True, padding_value=pad_id)
+    targets = pad_sequence([example[1] for example in examples], batch_first=True, padding_value=pad_id)
+    if len(examples[0]) > 2:
+        references = _pad_references([example[2] for example in examples], pad_id)
+    else:
+        references = targets.unsqueeze(1)
+    return Seq2SeqBatch(sources, sources != pad_id, targets, targets != pad_id, references)
+
+
+def _pad_references(references: list[torch.Tensor], pad_id: int) -> torch.Tensor:
+    count = max(rows.shape[0] for rows in references)
+    length = max(rows.shape[1] for rows in references)
+    padded = torch.full((len(references), count, length), pad_id, dtype=torch.long)
+    for index, rows in enumerate(references):
+        padded[index, : rows.shape[0], : rows.shape[1]] = rows
+    return padded

@@ -1,7 +1,8 @@
 """The DataModule shared by every task: splits, vocabulary, tensors and loaders.
 
-Subclasses only say where examples come from (`load_examples`). Examples are turned into
-id tensors once in `setup`, so a training step does no Python tokenisation.
+Subclasses say where examples come from (`load_examples`) and how raw text becomes their
+tokens (`tokenize` / `detokenize`, which `predict.py` and `serve.py` use). Examples are turned
+into id tensors once in `setup`, so a training step does no Python tokenisation.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from functools import partial
 
 import lightning as L
 import torch
+from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
 from plugboard.data.batch import collate
 from plugboard.data.tasks.base import Example
 from plugboard.data.vocabulary import Vocabulary
+from plugboard.errors import ConfigError
 
 SPLITS = ("train", "val", "test", "test_long")
+# An evaluation example may also list every output it accepts, `target` first (a word with
+# two pronunciations); its metrics then count an output right when it matches any of them.
+MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
 
 
 class Seq2SeqDataModule(L.LightningDataModule):
@@ -42,11 +48,26 @@ class Seq2SeqDataModule(L.LightningDataModule):
         self.persistent_workers = persistent_workers and num_workers > 0
         self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
         self.examples: dict[str, list[Example]] = {}
-        self.tensors: dict[str, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+        self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
 
     def load_examples(self) -> dict[str, list[Example]]:
         """Returns token examples per split name (a subset of `SPLITS`)."""
         raise NotImplementedError
+
+    def tokenize(self, text: str) -> list[str]:
+        """A raw source string as source tokens, split exactly as the training sources were."""
+        raise self._no_text_support()
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """Output tokens as the string a user reads."""
+        raise self._no_text_support()
+
+    def _no_text_support(self) -> ConfigError:
+        return ConfigError(
+            f"{type(self).__name__} does not say how to read raw text, so predict.py and serve.py "
+            "cannot use a model trained on it. Define tokenize(text) and detokenize(tokens) on the "
+            "DataModule (see Seq2SeqDataModule), then load the checkpoint again: no retraining needed."
+        )
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
@@ -55,16 +76,23 @@ class Seq2SeqDataModule(L.LightningDataModule):
         if self.vocabulary is None:
             train = self.examples["train"]
             self.vocabulary = Vocabulary.from_sequences(
-                [source for source, _ in train] + [target for _, target in train]
+                [example[0] for example in train] + [example[1] for example in train]
             )
         self.tensors = {split: self._tensorise(examples) for split, examples in self.examples.items()}
 
-    def _tensorise(self, examples: list[Example]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def _tensorise(self, examples: list[Example | MultiReferenceExample]) -> list[tuple[torch.Tensor, ...]]:
+        return [self._tensorise_example(*example) for example in examples]
+
+    def _tensorise_example(
+        self, source: list[str], target: list[str], references: list[list[str]] | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """(source, target) ids, plus the references as one [R, T] tensor when the example has them."""
         encode = self.vocabulary.encode
-        return [
-            (torch.tensor(encode(source), dtype=torch.long), torch.tensor(encode(target, add_eos=True)))
-            for source, target in examples
-        ]
+        tensors = (torch.tensor(encode(source), dtype=torch.long), torch.tensor(encode(target, add_eos=True)))
+        if references is None:
+            return tensors
+        rows = [torch.tensor(encode(reference, add_eos=True)) for reference in references]
+        return (*tensors, pad_sequence(rows, batch_first=True, padding_value=Vocabulary.pad_id))
 
     @property
     def test_splits(self) -> list[str]:

@@ -119,7 +119,7 @@ class Seq2SeqModule(L.LightningModule):
         )
         metrics = self.metrics[split]
         metrics.update_teacher_forced(logits, batch.target)
-        metrics.update_decoded(self.generate(batch, beam_size).tokens, batch.target)
+        metrics.update_decoded(self.generate(batch, beam_size).tokens, batch.target, batch.references)
 
     def _log_split_metrics(self, split: str) -> None:
         metrics = self.metrics[split]

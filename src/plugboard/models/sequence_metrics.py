@@ -3,9 +3,13 @@
 - token_accuracy: next-token accuracy under teacher forcing (micro, padding ignored).
   Flattering: the model always sees the gold prefix.
 - exact_match: share of free-running decoded outputs equal to the target, `<eos>` included.
-- cer: edit distance over tokens divided by reference length (the character error rate for
-  character-level tasks; the phoneme error rate for G2P).
+- cer: edit distance over tokens divided by the length of `target` (the character error rate
+  for character-level tasks).
 - bleu: corpus BLEU-4 over tokens, smoothed so short outputs are not scored 0; 0-1 scale.
+- wer: share of outputs equal to none of the example's references (the word error rate of
+  G2P); with one reference, 1 - exact_match.
+- per: edits to the closest reference over its length (the phoneme error rate of G2P); with
+  one reference, equal to cer. See reference_metrics.py.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from torchmetrics.text import BLEUScore, CharErrorRate
 
 from plugboard.data.vocabulary import Vocabulary
+from plugboard.models.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate
 
 _PRIVATE_USE_START = 0xE000  # one code point per token id, so CER counts token edits
+_NAMES = ("token_accuracy", "exact_match", "cer", "bleu", "wer", "per")
 
 
 class SequenceMetrics(nn.Module):
@@ -30,12 +36,17 @@ class SequenceMetrics(nn.Module):
         self.exact_match = MulticlassExactMatch(classes, ignore_index=pad)
         self.cer = CharErrorRate()
         self.bleu = BLEUScore(n_gram=4, smooth=True)
+        self.wer = SequenceErrorRate()
+        self.per = ClosestReferenceErrorRate()
 
     def update_teacher_forced(self, logits: torch.Tensor, target: torch.Tensor) -> None:
         self.token_accuracy.update(logits.argmax(dim=-1), target)
 
-    def update_decoded(self, predicted: torch.Tensor, target: torch.Tensor) -> None:
-        """predicted [B, L] decoded ids (with <eos>); target [B, T] gold ids (with <eos>)."""
+    def update_decoded(
+        self, predicted: torch.Tensor, target: torch.Tensor, references: torch.Tensor | None = None
+    ) -> None:
+        """predicted [B, L] decoded ids (with <eos>); target [B, T] gold ids (with <eos>);
+        references [B, R, T'] every accepted output (rows of padding for none), default: target."""
         self.exact_match.update(_fit_length(predicted, target.shape[1], self.vocabulary.pad_id), target)
         predicted_ids = [self.vocabulary.strip(row) for row in predicted.tolist()]
         target_ids = [self.vocabulary.strip(row) for row in target.tolist()]
@@ -43,17 +54,25 @@ class SequenceMetrics(nn.Module):
             [_as_code_points(row) for row in predicted_ids], [_as_code_points(row) for row in target_ids]
         )
         self.bleu.update([_as_words(row) for row in predicted_ids], [[_as_words(row)] for row in target_ids])
+        accepted = self._accepted(references) if references is not None else [[row] for row in target_ids]
+        self.wer.update(predicted_ids, accepted)
+        self.per.update(predicted_ids, accepted)
+
+    def _accepted(self, references: torch.Tensor) -> list[list[list[int]]]:
+        """The content ids of each example's references, skipping rows that are all padding."""
+        pad = self.vocabulary.pad_id
+        return [[self.vocabulary.strip(row) for row in rows if row[0] != pad] for rows in references.tolist()]
 
     def compute(self) -> dict[str, torch.Tensor]:
         results = {}
-        for name in ("token_accuracy", "exact_match", "cer", "bleu"):
+        for name in _NAMES:
             metric = getattr(self, name)
             if metric.update_called:
                 results[name] = metric.compute()
         return results
 
     def reset(self) -> None:
-        for name in ("token_accuracy", "exact_match", "cer", "bleu"):
+        for name in _NAMES:
             getattr(self, name).reset()
 
 
