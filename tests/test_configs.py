@@ -18,7 +18,7 @@ from helpers import compose_config
 from plugboard.utils.instantiate import instantiate_named
 from plugboard.utils.paths import CONFIG_DIR
 
-ROOT_CONFIGS = {"train.yaml", "eval.yaml"}
+ROOT_CONFIGS = {"train.yaml", "eval.yaml", "predict.yaml", "export.yaml", "serve.yaml"}
 VOCABULARY = [str(index) for index in range(20)]
 
 
