@@ -13,9 +13,10 @@ from functools import partial
 import lightning as L
 import torch
 from torch.nn.utils.rnn import pad_sequence
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 from plugboard.data.batch import collate
+from plugboard.data.bucketing import BucketBatchSampler
 from plugboard.data.tasks.base import Example
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.errors import ConfigError
@@ -30,7 +31,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
     `vocabulary` fixes the token list (as saved in a checkpoint); when it is None the
-    vocabulary is built from the training split.
+    vocabulary is built from the training split. `bucket_by_length` batches training examples
+    of similar length together (see `plugboard.data.bucketing`); evaluation order is unchanged.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class Seq2SeqDataModule(L.LightningDataModule):
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
+        bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
@@ -46,6 +49,7 @@ class Seq2SeqDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.pin_memory = pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0
+        self.bucket_by_length = bucket_by_length
         self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
         self.examples: dict[str, list[Example]] = {}
         self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
@@ -100,10 +104,17 @@ class Seq2SeqDataModule(L.LightningDataModule):
         return [split for split in ("test", "test_long") if self.tensors.get(split)]
 
     def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
+        examples = self.tensors[split]
+        if shuffle and self.bucket_by_length:
+            # Target length first: the decoder runs one step per target position.
+            lengths = [(len(example[1]), len(example[0])) for example in examples]
+            sampler = BucketBatchSampler(RandomSampler(examples), self.batch_size, False, lengths)
+            batching = {"batch_sampler": sampler}
+        else:
+            batching = {"batch_size": self.batch_size, "shuffle": shuffle}
         return DataLoader(
-            self.tensors[split],
-            batch_size=self.batch_size,
-            shuffle=shuffle,
+            examples,
+            **batching,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
