@@ -21,9 +21,9 @@ from benchmarks.common import argument_parser, compose, markdown_table, median, 
 
 # job name -> (overrides, training examples used: full length, --quick)
 JOBS = {
-    "reverse (default job)": ([], (5000, 2000)),
-    "scan_simple": (["experiment=scan_simple"], (4000, 1500)),
-    "g2p": (["experiment=g2p", "data.max_words=30000"], (20000, 6000)),
+    "reverse (default job)": ([], (3000, 1000)),
+    "scan_simple": (["experiment=scan_simple"], (2000, 800)),
+    "g2p": (["experiment=g2p", "data.max_words=12000"], (10000, 3000)),
 }
 ARMS = {"shuffled": "data.bucket_by_length=false", "bucketed": "data.bucket_by_length=true"}
 
