@@ -36,7 +36,33 @@ def run_dir(ckpt_path: str | None, runs_dir: str, new_run_name: str) -> str:
         checkpoint = Path(ckpt_path).resolve()
         if checkpoint.parent.name == "checkpoints" and checkpoint.parent.parent.parent == runs:
             return str(checkpoint.parent.parent)
-    return str(Path(runs_dir) / new_run_name)
+    return new_run_dir(runs_dir, new_run_name)
+
+
+_claimed_run_dirs: dict[tuple[str, str], str] = {}
+
+
+def new_run_dir(runs_dir: str, name: str) -> str:
+    """`runs_dir/name`, created here; `name_1`, `name_2`, ... when another run holds it.
+
+    Runs are named by their start second, so two started together (a script launching jobs,
+    two terminals) would otherwise share a dir and overwrite each other's checkpoints and
+    logs. The dir is claimed with an atomic mkdir; the answer is kept for the process, as
+    Hydra may resolve the run dir more than once.
+    """
+    key = (runs_dir, name)
+    if key not in _claimed_run_dirs:
+        base = Path(runs_dir) / name
+        candidate, suffix = base, 0
+        while True:
+            try:
+                candidate.mkdir(parents=True)
+                break
+            except FileExistsError:
+                suffix += 1
+                candidate = base.with_name(f"{name}_{suffix}")
+        _claimed_run_dirs[key] = str(candidate)
+    return _claimed_run_dirs[key]
 
 
 def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str | None:
