@@ -21,8 +21,8 @@ _PRIVATE_USE_START = 0xE000  # one code point per token id, so edit distances co
 TokenIds = Sequence[int]
 
 
-class SequenceErrorRate(Metric):
-    """Share of outputs equal to none of their references: the word error rate (WER) of G2P."""
+class _ErrorRate(Metric):
+    """`errors / total`, both summed states (so exact under DDP); subclasses say what they count."""
 
     is_differentiable = False
     higher_is_better = False
@@ -31,7 +31,14 @@ class SequenceErrorRate(Metric):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.add_state("errors", torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("outputs", torch.tensor(0), dist_reduce_fx="sum")
+        self.add_state("total", torch.tensor(0), dist_reduce_fx="sum")
+
+    def compute(self) -> torch.Tensor:
+        return self.errors.float() / self.total
+
+
+class SequenceErrorRate(_ErrorRate):
+    """Share of outputs equal to none of their references: the word error rate (WER) of G2P."""
 
     def update(self, predictions: Sequence[TokenIds], references: Sequence[Sequence[TokenIds]]) -> None:
         """predictions: one id list per example; references: the accepted id lists of each example."""
@@ -39,28 +46,16 @@ class SequenceErrorRate(Metric):
             all(list(prediction) != list(reference) for reference in accepted)
             for prediction, accepted in zip(predictions, references, strict=True)
         )
-        self.outputs += len(predictions)
-
-    def compute(self) -> torch.Tensor:
-        return self.errors.float() / self.outputs
+        self.total += len(predictions)
 
 
-class ClosestReferenceErrorRate(Metric):
+class ClosestReferenceErrorRate(_ErrorRate):
     """Token edits to the closest reference over that reference's length: the phoneme error rate (PER).
 
     Summed over outputs before dividing (corpus level, as torchmetrics' CER), so long words
     weigh more than short ones. The closest reference is the one needing fewest edits; among
     equally close ones the longest, which gives the output the lowest rate it can claim.
     """
-
-    is_differentiable = False
-    higher_is_better = False
-    full_state_update = False
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.add_state("edits", torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("reference_length", torch.tensor(0), dist_reduce_fx="sum")
 
     def update(self, predictions: Sequence[TokenIds], references: Sequence[Sequence[TokenIds]]) -> None:
         if not predictions:
@@ -75,11 +70,8 @@ class ClosestReferenceErrorRate(Metric):
         for (_, reference, index), distance in zip(pairs, distances.tolist(), strict=True):
             options[index].append((distance, len(reference)))
         closest = [min(choices, key=lambda option: (option[0], -option[1])) for choices in options.values()]
-        self.edits += sum(edits for edits, _ in closest)
-        self.reference_length += sum(length for _, length in closest)
-
-    def compute(self) -> torch.Tensor:
-        return self.edits.float() / self.reference_length
+        self.errors += sum(edits for edits, _ in closest)
+        self.total += sum(length for _, length in closest)
 
 
 def _as_text(ids: TokenIds) -> str:
