@@ -1,6 +1,6 @@
 """Leaderboard of a sweep: `python compare.py logs/train/multiruns/<sweep> [more sweeps]`."""
 
-from plugboard.compare import main
+from plugboard.core.compare import main
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """Export a checkpoint for deployment: `python export.py ckpt_path=<path to .ckpt> format=onnx`."""
 
-from plugboard.export.run import main
+from plugboard.seq2seq.export.run import main
 
 if __name__ == "__main__":
     main()

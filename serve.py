@@ -1,6 +1,6 @@
 """Serve a checkpoint over HTTP: `python serve.py ckpt_path=<.ckpt> host=127.0.0.1 port=8000`."""
 
-from plugboard.serve import main
+from plugboard.seq2seq.serve import main
 
 if __name__ == "__main__":
     main()

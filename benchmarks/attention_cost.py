@@ -38,8 +38,8 @@ from omegaconf import OmegaConf
 from torch.profiler import ProfilerActivity, profile
 
 from benchmarks.common import argument_parser, markdown_table, median, write_results
+from plugboard.core.paths import CONFIG_DIR
 from plugboard.modules.attention import Attention
-from plugboard.utils.paths import CONFIG_DIR
 
 BATCH, SIZE = 16, 128
 FUSED_VARIANTS = ("scaled_dot", "multihead")

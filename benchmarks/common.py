@@ -63,7 +63,7 @@ def compose(overrides: Sequence[str] = ()) -> Any:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
-    from plugboard.utils.paths import CONFIG_DIR
+    from plugboard.core.paths import CONFIG_DIR
 
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         return hydra_compose("train", overrides=list(overrides))

@@ -4,7 +4,7 @@
     python -m benchmarks.data_loading --quick   # 1 repeat, 1 training epoch
 
 The default job's DataModule (`data=reverse`, batch 64) tensorises every example once in
-`setup`; a batch is then only `pad_sequence` over ready id tensors (plugboard/data/batch.py).
+`setup`; a batch is then only `pad_sequence` over ready id tensors (plugboard/seq2seq/data/batch.py).
 The loader settings are config keys (`data.num_workers`, `data.persistent_workers`,
 `data.pin_memory`; configs/data/*.yaml); pin_memory only matters with a GPU.
 

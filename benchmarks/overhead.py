@@ -8,7 +8,7 @@ Both arms train the default job (seq2seq, GRU encoder, dot attention, Adam, batc
 `data=reverse`) in a fresh process each, alternating plain, train.py, plain, ...:
 
 (a) plain: this file composes the real config (`configs/train.yaml`, no overrides but the
-    data size below), builds `cfg.data` and `cfg.model` exactly as `plugboard.train` does and
+    data size below), builds `cfg.data` and `cfg.model` exactly as `plugboard.core.train` does and
     runs a hand-written loop over the DataModule's `train_dataloader()`: zero_grad,
     `model.loss(model.teacher_forced_logits(batch), batch.target)`, backward, gradient-norm
     clipping at 1.0, the model's own optimizer. No logging, no checks.

@@ -12,7 +12,7 @@ from typing import Any
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from plugboard.utils.paths import CONFIG_DIR, PROJECT_ROOT
+from plugboard.core.paths import CONFIG_DIR, PROJECT_ROOT
 
 # A model and data small enough that a full train + test runs in seconds on CPU.
 TINY = [

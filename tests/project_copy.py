@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.paths import PROJECT_ROOT
 
 PACKAGE = "plugboard"
 # Version control, environments, run outputs, caches and build metadata.

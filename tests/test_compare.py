@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from plugboard.analysis import leaderboard, load_sweep, mean_curve, plot_sweep, read_curve
-from plugboard.compare import main
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.analysis import leaderboard, load_sweep, mean_curve, plot_sweep, read_curve
+from plugboard.core.compare import main
+from plugboard.core.paths import PROJECT_ROOT
 
 EXACT_MATCH = {"dot": [0.90, 0.80, 0.85], "none": [0.30, 0.50]}
 LOSS = {"dot": [0.20, 0.35, 0.25], "none": [1.00, 1.20]}

@@ -10,7 +10,7 @@ import torch
 from hydra.utils import instantiate
 
 from helpers import TINY, compose_config
-from plugboard.errors import ConfigError
+from plugboard.core.errors import ConfigError
 
 # Short sequences of one length: the recurrent decoder's loop is unrolled into the compiled
 # graph, and a new length would compile it again.

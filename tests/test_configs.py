@@ -15,8 +15,8 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from helpers import compose_config
-from plugboard.utils.instantiate import instantiate_named
-from plugboard.utils.paths import CONFIG_DIR
+from plugboard.core.instantiate import instantiate_named
+from plugboard.core.paths import CONFIG_DIR
 
 ROOT_CONFIGS = {"train.yaml", "eval.yaml", "predict.yaml", "export.yaml", "serve.yaml"}
 VOCABULARY = [str(index) for index in range(20)]

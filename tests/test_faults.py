@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from helpers import TINY, read_json, run_entry_point, single_run_dir
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.paths import PROJECT_ROOT
 
 # Three short epochs: long enough to interrupt, short enough to finish in seconds.
 EPOCHS = [*TINY, "trainer.max_epochs=3", "callbacks.early_stopping.patience=100"]

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.paths import PROJECT_ROOT
 
 OPTIONAL = (
     "wandb",
@@ -32,7 +32,7 @@ def loaded():
     return {{name for name in sys.modules if name.split(".")[0] in OPTIONAL}}
 import torch, lightning
 before = loaded()
-import plugboard.train, plugboard.eval
+import plugboard.core.train, plugboard.core.eval
 print(json.dumps({{"by_libraries": sorted(before), "by_us": sorted(loaded() - before)}}))
 """
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.paths import PROJECT_ROOT
 
 QUICK_START = PROJECT_ROOT / "notebooks" / "quick_start.ipynb"
 EXACT_MATCH = re.compile(r"Validation exact match after \d+ epochs: ([0-9.]+)")

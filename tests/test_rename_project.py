@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plugboard.utils.paths import PROJECT_ROOT
+from plugboard.core.paths import PROJECT_ROOT
 from project_copy import LEFT_OUT, copy_project, run_python, run_tests
 
 OLD_NAME = "plugboard"

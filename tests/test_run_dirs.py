@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from plugboard.utils import resume
+from plugboard.core import resume
 
 
 def claim_in_fresh_process(runs_dir: str, name: str, queue) -> None:

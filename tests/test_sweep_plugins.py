@@ -12,7 +12,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
 from helpers import TINY, read_json, run_entry_point
-from plugboard.utils.paths import CONFIG_DIR
+from plugboard.core.paths import CONFIG_DIR
 
 # option -> (plugin package, launcher class, settings the option must set)
 LAUNCHERS = {

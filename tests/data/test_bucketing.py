@@ -8,9 +8,9 @@ from lightning.fabric.utilities.data import _replace_dunder_methods
 from lightning.pytorch.utilities.data import _update_dataloader
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler
 
-from plugboard.data import GeneratedDataModule
 from plugboard.data.bucketing import BucketBatchSampler
-from plugboard.data.tasks import ReverseTask
+from plugboard.seq2seq.data import GeneratedDataModule
+from plugboard.seq2seq.data.tasks import ReverseTask
 
 
 def reverse_datamodule(bucket_by_length: bool) -> GeneratedDataModule:

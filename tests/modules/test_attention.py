@@ -14,8 +14,8 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from plugboard.core.paths import CONFIG_DIR
 from plugboard.modules.attention import Attention, MultiHeadAttention, ScaledDotProductAttention
-from plugboard.utils.paths import CONFIG_DIR
 
 VARIANT_FILES = sorted((CONFIG_DIR / "model" / "attention").glob("*.yaml"))
 SIZE, BATCH, LENGTH, STEPS = 16, 3, 7, 4

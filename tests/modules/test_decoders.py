@@ -11,7 +11,6 @@ import torch
 from hydra.utils import instantiate
 
 from helpers import compose_config
-from plugboard.data.batch import collate
 from plugboard.modules.attention import (
     AdditiveAttention,
     DotAttention,
@@ -22,6 +21,7 @@ from plugboard.modules.attention import (
 )
 from plugboard.modules.decoders import Decoder, RecurrentDecoder, TransformerDecoder
 from plugboard.modules.encoders import EncoderOutput
+from plugboard.seq2seq.data.batch import collate
 
 VOCAB_SIZE, HIDDEN_SIZE, PAD_ID, BOS_ID = 11, 16, 0, 1
 SMALL_TRANSFORMER = {"hidden_size": HIDDEN_SIZE, "num_heads": 2, "feedforward_size": 32}

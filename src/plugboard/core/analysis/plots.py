@@ -1,0 +1,86 @@
+"""Plots of a leaderboard: the ranking metric per configuration, and validation curves.
+
+Each configuration keeps one colour in both panels. Figures are built without pyplot (no global
+state, no window) and render with Agg; matplotlib is imported only here, inside the functions,
+so that importing the analysis package stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from plugboard.core.analysis.curves import curve_metric_for, mean_curve, read_curve
+from plugboard.core.analysis.leaderboard import SCALE, Row, row_labels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def plot_sweep(rows: list[Row], metric: str, curve_metric: str | None = None) -> Figure:
+    """Left: `metric` per configuration; right: validation curves, left out when no job has a CSV log."""
+    curve_metric = curve_metric or curve_metric_for(metric)
+    with_curves = any(read_curve(job.path, curve_metric) for row in rows for job in row.jobs)
+    figure = _new_figure(width=13 if with_curves else 7, rows=len(rows))
+    axes = figure.subplots(1, 2 if with_curves else 1, squeeze=False)[0]
+    plot_leaderboard(rows, metric, ax=axes[0])
+    if with_curves:
+        plot_curves(rows, curve_metric, ax=axes[1])
+    return figure
+
+
+def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
+    """A bar per configuration (best on top) at the mean over seeds, ± std, each seed a dot."""
+    ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
+    for position, row in enumerate(rows):
+        values = [value * SCALE for value in row.values(metric)]
+        if not values:
+            continue
+        colour, mean, std = f"C{position % 10}", row.mean(metric) * SCALE, (row.std(metric) or 0.0) * SCALE
+        ax.barh(position, mean, color=colour, alpha=0.35)
+        ax.errorbar(mean, position, xerr=std, fmt="o", color=colour, capsize=4)
+        offsets = (
+            [0.0] if len(values) == 1 else [0.3 * (i / (len(values) - 1) - 0.5) for i in range(len(values))]
+        )
+        ax.scatter(values, [position + offset for offset in offsets], s=14, color="black", zorder=3)
+    ax.set_yticks(range(len(rows)), row_labels(rows))
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{metric} × {SCALE}")
+    ax.set_title("mean ± std over seeds (dots: seeds)", fontsize="medium")
+    if not rows:
+        ax.text(0.5, 0.5, "no finished jobs yet", transform=ax.transAxes, ha="center", va="center")
+    return ax.figure
+
+
+def plot_curves(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
+    """`metric` (a validation metric) over training: the mean over seeds, shaded from min to max."""
+    ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
+    x_name = "epoch"
+    for position, (row, label) in enumerate(zip(rows, row_labels(rows), strict=True)):
+        curves = [curve for curve in (read_curve(job.path, metric) for job in row.jobs) if curve]
+        if not curves:
+            continue
+        curve = mean_curve(curves)
+        x_name, colour = curve.x_name, f"C{position % 10}"
+        mean = [value * SCALE for value in curve.y]
+        ax.plot(curve.x, mean, color=colour, label=f"{label} (n={len(curves)})")
+        if len(curves) > 1:
+            low, high = [v * SCALE for v in curve.low], [v * SCALE for v in curve.high]
+            ax.fill_between(curve.x, low, high, color=colour, alpha=0.2, linewidth=0)
+    if ax.lines:
+        ax.legend(fontsize="small")
+    else:
+        ax.text(0.5, 0.5, f"no CSV logs with {metric}", transform=ax.transAxes, ha="center", va="center")
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(f"{metric} × {SCALE}")
+    ax.set_title("validation curves (mean over seeds, band: min to max)", fontsize="medium")
+    return ax.figure
+
+
+def _new_figure(width: float, rows: int) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, max(3.5, 0.45 * rows + 1.5)), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure

@@ -1,0 +1,15 @@
+"""Lightning callbacks of our own: only what Lightning does not have."""
+
+from plugboard.core.callbacks.finite_loss import NonFiniteLossError, StopOnNonFiniteLoss
+from plugboard.core.callbacks.resume_checkpoints import CheckpointOnPreemption, last_checkpoint_every_epoch
+from plugboard.core.callbacks.rng_state import RngStateInCheckpoint
+from plugboard.core.callbacks.run_config import RunConfigInCheckpoint
+
+__all__ = [
+    "CheckpointOnPreemption",
+    "NonFiniteLossError",
+    "RngStateInCheckpoint",
+    "RunConfigInCheckpoint",
+    "StopOnNonFiniteLoss",
+    "last_checkpoint_every_epoch",
+]

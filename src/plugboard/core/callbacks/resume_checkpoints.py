@@ -1,0 +1,43 @@
+"""The checkpoints `train.py ckpt_path=last` resumes from: `last.ckpt` every epoch and on SIGTERM.
+
+On SIGTERM (what SLURM and cloud schedulers send before preempting a job) Lightning stops
+after the current batch with a `SIGTERMException`; `CheckpointOnPreemption` saves
+`last.ckpt` at that point, so the resumed run continues from that batch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+from plugboard.core.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def last_checkpoint_every_epoch(dirpath: str | Path) -> ModelCheckpoint:
+    """`last.ckpt`, rewritten at the end of every epoch: what `ckpt_path=last` resumes from.
+
+    (ModelCheckpoint's own `save_last` only writes when a top-k checkpoint is written.)
+    """
+    return ModelCheckpoint(
+        dirpath=dirpath, filename="last", monitor=None, save_top_k=1, enable_version_counter=False
+    )
+
+
+class CheckpointOnPreemption(L.Callback):
+    def __init__(self, dirpath: str | Path) -> None:
+        self.path = Path(dirpath) / "last.ckpt"
+
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
+        if isinstance(exception, SIGTERMException) and trainer.state.fn == "fit":
+            trainer.save_checkpoint(self.path)
+            log.warning(
+                f"SIGTERM received at step {trainer.global_step}: saved {self.path}. "
+                "Resume with `python train.py ckpt_path=last` (and the same overrides)."
+            )

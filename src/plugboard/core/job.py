@@ -1,0 +1,127 @@
+"""What every entry point does around its work: the run record, user errors, sweep behaviour.
+
+- `metrics.json` in the run dir ends as `done` (with the metrics) or `failed` (with the error).
+- A user error (`plugboard.core.errors`) is printed as one paragraph and exits with status 1; a bug
+  keeps its traceback. `HYDRA_FULL_ERROR=1` shows the traceback for both.
+- In a sweep a failed job is recorded and the sweep goes on; re-running a sweep into the same
+  dir (`hydra.sweep.dir=...`) skips the jobs already `done` with the same overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from lightning.pytorch.utilities.exceptions import SIGTERMException
+from omegaconf import DictConfig
+
+from plugboard.core.errors import user_message
+from plugboard.core.extras import apply_extras
+from plugboard.core.logging import get_logger
+from plugboard.core.run_record import read_metrics, write_metrics, write_run_info
+
+log = get_logger(__name__)
+
+Work = Callable[[DictConfig], dict[str, float]]
+
+
+def run_job(cfg: DictConfig, work: Work, **fields: str) -> dict[str, float] | None:
+    """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep."""
+    output_dir = Path(cfg.paths.output_dir)
+    overrides = _overrides()
+    in_sweep = _in_sweep()
+    if in_sweep and (record := _finished_record(output_dir, overrides)) is not None:
+        log.info(f"Skipping {output_dir}: already done with the same overrides")
+        return record["metrics"]
+
+    started = time.time()
+    try:
+        apply_extras(cfg, output_dir)
+        write_run_info(output_dir)
+        metrics = work(cfg)
+    except Exception as error:
+        message = user_message(error)
+        write_metrics(
+            output_dir,
+            "failed",
+            error=message or f"{type(error).__name__}: {error}",
+            overrides=overrides,
+            duration_s=round(time.time() - started, 2),
+            **fields,
+        )
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        if in_sweep:
+            log.error(f"Job failed, the sweep goes on: {message or traceback.format_exc()}")
+            return None
+        if message is None:
+            raise
+        print(f"\nError: {message}\n(Set HYDRA_FULL_ERROR=1 for the full traceback.)", file=sys.stderr)
+        sys.exit(1)
+    except (KeyboardInterrupt, SystemExit) as stop:  # preemption (SIGTERM) or Ctrl-C
+        write_metrics(
+            output_dir,
+            "interrupted",
+            error="Stopped before the end; `python train.py ckpt_path=last` resumes it.",
+            overrides=overrides,
+            duration_s=round(time.time() - started, 2),
+            **fields,
+        )
+        if isinstance(stop, SIGTERMException):  # exit as a process stopped by SIGTERM does
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
+    finally:
+        _finish_wandb()
+
+    best_checkpoint = metrics.pop("best_checkpoint", None)
+    write_metrics(
+        output_dir,
+        "done",
+        metrics,
+        best_checkpoint=best_checkpoint,
+        overrides=overrides,
+        duration_s=round(time.time() - started, 2),
+        **fields,
+    )
+    log.info(f"Metrics written to {output_dir / 'metrics.json'}")
+    return metrics
+
+
+def objective(metrics: dict[str, float] | None, name: str | None) -> float | None:
+    """The value a sweeper optimises; None for a failed job (Optuna then records a failed trial
+    and goes on, where NaN would stop the search)."""
+    if not name or metrics is None:
+        return None
+    return metrics.get(name)
+
+
+def _finished_record(output_dir: Path, overrides: list[str]) -> dict | None:
+    try:
+        record = read_metrics(output_dir)
+    except ValueError:  # a half-written or corrupt file: run the job again
+        return None
+    if record and record.get("status") == "done" and record.get("overrides") == overrides:
+        return record
+    return None
+
+
+def _overrides() -> list[str]:
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def _in_sweep() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _finish_wandb() -> None:
+    """Jobs of a sweep share one process: end this job's wandb run so the next one starts its own."""
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and getattr(wandb, "run", None) is not None:
+        wandb.finish()

@@ -1,0 +1,84 @@
+"""Resuming: which run dir a run writes into, and which checkpoint it continues from.
+
+`ckpt_path=last` picks the newest run of the same task that left a `last.ckpt`; a resumed
+run (from `last` or from any checkpoint inside a run of the same task) writes into that
+run's own dir, so its logs continue where they stopped instead of starting a new folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plugboard.core.errors import ConfigError
+
+LAST = "last"
+
+
+def last_checkpoint(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "checkpoints" / "last.ckpt"
+
+
+def newest_resumable_run(runs_dir: str | Path) -> Path | None:
+    """The newest run dir (runs are named by start time) that holds a last.ckpt."""
+    runs = sorted(Path(runs_dir).glob("*/checkpoints/last.ckpt"), key=lambda path: path.parent.parent.name)
+    return runs[-1].parent.parent if runs else None
+
+
+def run_dir(ckpt_path: str | None, runs_dir: str, new_run_name: str) -> str:
+    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or a new one.
+
+    With nothing to resume the run gets a new dir, where `checkpoint_to_resume` reports the problem.
+    """
+    if ckpt_path == LAST and (newest := newest_resumable_run(runs_dir)) is not None:
+        return str(newest)
+    if ckpt_path:
+        runs = Path(runs_dir).resolve()
+        checkpoint = Path(ckpt_path).resolve()
+        if checkpoint.parent.name == "checkpoints" and checkpoint.parent.parent.parent == runs:
+            return str(checkpoint.parent.parent)
+    return new_run_dir(runs_dir, new_run_name)
+
+
+_claimed_run_dirs: dict[tuple[str, str], str] = {}
+
+
+def new_run_dir(runs_dir: str, name: str) -> str:
+    """`runs_dir/name`, created here; `name_1`, `name_2`, ... when another run holds it.
+
+    Runs are named by their start second, so two started together (a script launching jobs,
+    two terminals) would otherwise share a dir and overwrite each other's checkpoints and
+    logs. The dir is claimed with an atomic mkdir; the answer is kept for the process, as
+    Hydra may resolve the run dir more than once.
+    """
+    key = (runs_dir, name)
+    if key not in _claimed_run_dirs:
+        base = Path(runs_dir) / name
+        candidate, suffix = base, 0
+        while True:
+            try:
+                candidate.mkdir(parents=True)
+                break
+            except FileExistsError:
+                suffix += 1
+                candidate = base.with_name(f"{name}_{suffix}")
+        _claimed_run_dirs[key] = str(candidate)
+    return _claimed_run_dirs[key]
+
+
+def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str | None:
+    """`last` -> the run's `checkpoints/last.ckpt`; any other value is a path, kept as it is."""
+    if ckpt_path == LAST:
+        path = last_checkpoint(output_dir)
+        if not path.is_file():
+            raise ConfigError(
+                f"ckpt_path=last: no earlier run of this task left a checkpoints/last.ckpt under "
+                f"{Path(output_dir).parent}. Start a run without ckpt_path first, or pass "
+                "ckpt_path=<path to a .ckpt file>; use the same task or experiment as the run to continue."
+            )
+        return str(path)
+    if ckpt_path and not Path(ckpt_path).is_file():
+        raise ConfigError(
+            f"ckpt_path={ckpt_path}: no such file. Pass the path of a .ckpt file written by train.py "
+            "(they are in <run dir>/checkpoints/), or ckpt_path=last for the newest run of this task."
+        )
+    return ckpt_path

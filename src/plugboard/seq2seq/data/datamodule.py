@@ -1,0 +1,134 @@
+"""The DataModule shared by every task: splits, vocabulary, tensors and loaders.
+
+Subclasses say where examples come from (`load_examples`) and how raw text becomes their
+tokens (`tokenize` / `detokenize`, which `predict.py` and `serve.py` use). Examples are turned
+into id tensors once in `setup`, so a training step does no Python tokenisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import lightning as L
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader, RandomSampler
+
+from plugboard.core.errors import ConfigError
+from plugboard.data.bucketing import BucketBatchSampler
+from plugboard.data.vocabulary import Vocabulary
+from plugboard.seq2seq.data.batch import collate
+from plugboard.seq2seq.data.tasks.base import Example
+
+SPLITS = ("train", "val", "test", "test_long")
+# An evaluation example may also list every output it accepts, `target` first (a word with
+# two pronunciations); its metrics then count an output right when it matches any of them.
+MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
+
+
+class Seq2SeqDataModule(L.LightningDataModule):
+    """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
+
+    `vocabulary` fixes the token list (as saved in a checkpoint); when it is None the
+    vocabulary is built from the training split. `bucket_by_length` batches training examples
+    of similar length together (see `plugboard.data.bucketing`); evaluation order is unchanged.
+    """
+
+    def __init__(
+        self,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        persistent_workers: bool = False,
+        bucket_by_length: bool = False,
+        vocabulary: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+        self.persistent_workers = persistent_workers and num_workers > 0
+        self.bucket_by_length = bucket_by_length
+        self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
+        self.examples: dict[str, list[Example]] = {}
+        self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
+
+    def load_examples(self) -> dict[str, list[Example]]:
+        """Returns token examples per split name (a subset of `SPLITS`)."""
+        raise NotImplementedError
+
+    def tokenize(self, text: str) -> list[str]:
+        """A raw source string as source tokens, split exactly as the training sources were."""
+        raise self._no_text_support()
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """Output tokens as the string a user reads."""
+        raise self._no_text_support()
+
+    def _no_text_support(self) -> ConfigError:
+        return ConfigError(
+            f"{type(self).__name__} does not say how to read raw text, so predict.py and serve.py "
+            "cannot use a model trained on it. Define tokenize(text) and detokenize(tokens) on the "
+            "DataModule (see Seq2SeqDataModule), then load the checkpoint again: no retraining needed."
+        )
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.tensors:
+            return
+        self.examples = self.load_examples()
+        if self.vocabulary is None:
+            train = self.examples["train"]
+            self.vocabulary = Vocabulary.from_sequences(
+                [example[0] for example in train] + [example[1] for example in train]
+            )
+        self.tensors = {split: self._tensorise(examples) for split, examples in self.examples.items()}
+
+    def _tensorise(self, examples: list[Example | MultiReferenceExample]) -> list[tuple[torch.Tensor, ...]]:
+        return [self._tensorise_example(*example) for example in examples]
+
+    def _tensorise_example(
+        self, source: list[str], target: list[str], references: list[list[str]] | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """(source, target) ids, plus the references as one [R, T] tensor when the example has them."""
+        encode = self.vocabulary.encode
+        tensors = (torch.tensor(encode(source), dtype=torch.long), torch.tensor(encode(target, add_eos=True)))
+        if references is None:
+            return tensors
+        rows = [torch.tensor(encode(reference, add_eos=True)) for reference in references]
+        return (*tensors, pad_sequence(rows, batch_first=True, padding_value=Vocabulary.pad_id))
+
+    @property
+    def test_splits(self) -> list[str]:
+        """Names of the test loaders, in dataloader-index order."""
+        return [split for split in ("test", "test_long") if self.tensors.get(split)]
+
+    def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
+        examples = self.tensors[split]
+        if shuffle and self.bucket_by_length:
+            # Target length first: the decoder runs one step per target position.
+            lengths = [(len(example[1]), len(example[0])) for example in examples]
+            sampler = BucketBatchSampler(RandomSampler(examples), self.batch_size, False, lengths)
+            batching = {"batch_sampler": sampler}
+        else:
+            batching = {"batch_size": self.batch_size, "shuffle": shuffle}
+        return DataLoader(
+            examples,
+            **batching,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            persistent_workers=self.persistent_workers,
+            collate_fn=partial(collate, pad_id=Vocabulary.pad_id),
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> list[DataLoader]:
+        return [self._loader(split) for split in self.test_splits]
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader("test")

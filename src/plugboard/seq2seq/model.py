@@ -1,0 +1,177 @@
+"""The seq2seq LightningModule: it owns the loss, the metrics, decoding and logging.
+
+Its parts (encoder, decoder, attention, optimizer, scheduler) arrive as partials from the
+config groups under `configs/model/`, and are completed here with the sizes only the
+model knows (vocabulary size, encoder output size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from plugboard.core.errors import ConfigError
+from plugboard.data.vocabulary import Vocabulary
+from plugboard.modules.attention.base import Attention
+from plugboard.modules.decoders.base import Decoder
+from plugboard.modules.encoders.base import Encoder, EncoderOutput
+from plugboard.seq2seq.data.batch import Seq2SeqBatch
+from plugboard.seq2seq.decoding import Hypotheses, greedy_decode
+from plugboard.seq2seq.sequence_metrics import SequenceMetrics
+
+EVALUATION_SPLITS = ("val", "test", "test_long")
+
+
+class Seq2SeqModule(L.LightningModule):
+    def __init__(
+        self,
+        encoder: Callable[..., Encoder],
+        decoder: Callable[..., Decoder],
+        attention: Callable[..., Attention],
+        optimizer: Callable[..., torch.optim.Optimizer],
+        vocabulary: Sequence[str],
+        scheduler: Callable[..., Any] | None = None,
+        scheduler_monitor: str = "val/loss",
+        label_smoothing: float = 0.0,
+        teacher_forcing_ratio: float = 1.0,
+        beam_size: int = 1,
+        max_output_length: int | None = None,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        self.vocabulary = Vocabulary(vocabulary)
+        self.encoder = encoder(vocab_size=len(self.vocabulary), padding_idx=self.vocabulary.pad_id)
+        self.decoder = decoder(
+            vocab_size=len(self.vocabulary),
+            encoder_size=self.encoder.output_size,
+            attention=attention,
+            padding_idx=self.vocabulary.pad_id,
+        )
+        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
+        self.scheduler_monitor = scheduler_monitor
+        self.label_smoothing, self.teacher_forcing_ratio = label_smoothing, teacher_forcing_ratio
+        self.beam_size, self.max_output_length = beam_size, max_output_length
+        self.metrics = nn.ModuleDict({split: SequenceMetrics(self.vocabulary) for split in EVALUATION_SPLITS})
+        self.compile_modules, self._modules_compiled = compile, False
+
+    # ----- the model -----------------------------------------------------------------
+    def encode(self, batch: Seq2SeqBatch) -> EncoderOutput:
+        return self.encoder(batch.source, batch.source_mask)
+
+    def teacher_forced_logits(self, batch: Seq2SeqBatch, teacher_forcing_ratio: float = 1.0) -> torch.Tensor:
+        """Logits [B, T, V] for every target position, given the gold prefix."""
+        bos = torch.full_like(batch.target[:, :1], self.vocabulary.bos_id)
+        inputs = torch.cat([bos, batch.target[:, :-1]], dim=1)
+        return self.decoder(inputs, self.encode(batch), batch.source_mask, teacher_forcing_ratio)
+
+    def loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(
+            logits.flatten(0, 1).float(),
+            target.flatten(),
+            ignore_index=self.vocabulary.pad_id,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def generate(self, batch: Seq2SeqBatch, beam_size: int | None = None) -> Hypotheses:
+        """Free-running decoding (greedy, or beam search when `beam_size > 1`)."""
+        beam_size = self.beam_size if beam_size is None else beam_size
+        encoded = self.encode(batch)
+        max_length = self.max_output_length or 2 * batch.source.shape[1] + 10
+        ids = {"bos_id": Vocabulary.bos_id, "eos_id": Vocabulary.eos_id, "pad_id": Vocabulary.pad_id}
+        if beam_size > 1:
+            from plugboard.seq2seq.decoding.beam import beam_search
+
+            return beam_search(
+                self.decoder, encoded, batch.source_mask, beam_size=beam_size, max_length=max_length, **ids
+            )
+        return greedy_decode(self.decoder, encoded, batch.source_mask, max_length=max_length, **ids)
+
+    # ----- Lightning hooks ----------------------------------------------------------------
+    def training_step(self, batch: Seq2SeqBatch, batch_idx: int) -> torch.Tensor:
+        logits = self.teacher_forced_logits(batch, self.teacher_forcing_ratio)
+        loss = self.loss(logits, batch.target)
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch.target.shape[0])
+        return loss
+
+    def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
+        self._evaluate("val", batch, beam_size=1)
+
+    def test_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> None:
+        self._evaluate(("test", "test_long")[dataloader_idx], batch)
+
+    def predict_step(self, batch: Seq2SeqBatch, batch_idx: int) -> list[list[str]]:
+        """The decoded output tokens of each example (beam search when `model.beam_size > 1`)."""
+        return [self.vocabulary.decode(row) for row in self.generate(batch).tokens.tolist()]
+
+    def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> None:
+        logits = self.teacher_forced_logits(batch)
+        self.log(
+            f"{split}/loss",
+            self.loss(logits, batch.target),
+            batch_size=batch.target.shape[0],
+            add_dataloader_idx=False,
+            sync_dist=True,  # the mean over all processes under DDP
+        )
+        metrics = self.metrics[split]
+        metrics.update_teacher_forced(logits, batch.target)
+        metrics.update_decoded(self.generate(batch, beam_size).tokens, batch.target, batch.references)
+
+    def _log_split_metrics(self, split: str) -> None:
+        metrics = self.metrics[split]
+        for name, value in metrics.compute().items():
+            self.log(f"{split}/{name}", value, prog_bar=name == "exact_match", add_dataloader_idx=False)
+        metrics.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_split_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        for split in ("test", "test_long"):
+            self._log_split_metrics(split)
+
+    def configure_model(self) -> None:
+        """With `compile=True`: `torch.compile` the encoder's and the decoder's forward.
+
+        In place (`nn.Module.compile`), so parameter names and checkpoints stay those of the
+        uncompiled model. Lightning calls this hook before every fit, validate and test; once
+        is enough. Decoding step by step (`decoder.step`) stays uncompiled.
+        """
+        if self.compile_modules and not self._modules_compiled:
+            _require_compiler(self.trainer.strategy.root_device)
+            self.encoder.compile()
+            self.decoder.compile()
+            self._modules_compiled = True
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(params=self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer=optimizer)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
+        }
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["vocabulary"] = list(self.vocabulary.tokens)
+
+
+def _require_compiler(device: torch.device) -> None:
+    """torch.compile's CPU backend writes and builds C++: say so before training, not in a traceback."""
+    if device.type != "cpu":
+        return
+    from torch._inductor import cpp_builder
+
+    try:
+        cpp_builder.get_cpp_compiler()
+    except Exception as error:  # torch raises its own InvalidCxxCompiler (or a RuntimeError)
+        raise ConfigError(
+            f"model.compile=true on the CPU needs a C++ compiler, and torch found none ({error}). "
+            "Install one (e.g. `apt-get install g++`, or set CXX to its path), or train without "
+            "compiling: model.compile=false."
+        ) from None

@@ -1,0 +1,91 @@
+"""The metrics of one evaluation split, all from torchmetrics.
+
+- token_accuracy: next-token accuracy under teacher forcing (micro, padding ignored).
+  Flattering: the model always sees the gold prefix.
+- exact_match: share of free-running decoded outputs equal to the target, `<eos>` included.
+- cer: edit distance over tokens divided by the length of `target` (the character error rate
+  for character-level tasks).
+- bleu: corpus BLEU-4 over tokens, smoothed so short outputs are not scored 0; 0-1 scale.
+- wer: share of outputs equal to none of the example's references (the word error rate of
+  G2P); with one reference, 1 - exact_match.
+- per: edits to the closest reference over its length (the phoneme error rate of G2P); with
+  one reference, equal to cer. See reference_metrics.py.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
+from torchmetrics.text import BLEUScore, CharErrorRate
+
+from plugboard.data.vocabulary import Vocabulary
+from plugboard.seq2seq.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate
+
+_PRIVATE_USE_START = 0xE000  # one code point per token id, so CER counts token edits
+_NAMES = ("token_accuracy", "exact_match", "cer", "bleu", "wer", "per")
+
+
+class SequenceMetrics(nn.Module):
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+        classes, pad = len(vocabulary), vocabulary.pad_id
+        self.token_accuracy = MulticlassAccuracy(classes, average="micro", ignore_index=pad)
+        self.exact_match = MulticlassExactMatch(classes, ignore_index=pad)
+        self.cer = CharErrorRate()
+        self.bleu = BLEUScore(n_gram=4, smooth=True)
+        self.wer = SequenceErrorRate()
+        self.per = ClosestReferenceErrorRate()
+
+    def update_teacher_forced(self, logits: torch.Tensor, target: torch.Tensor) -> None:
+        self.token_accuracy.update(logits.argmax(dim=-1), target)
+
+    def update_decoded(
+        self, predicted: torch.Tensor, target: torch.Tensor, references: torch.Tensor | None = None
+    ) -> None:
+        """predicted [B, L] decoded ids (with <eos>); target [B, T] gold ids (with <eos>);
+        references [B, R, T'] every accepted output (rows of padding for none), default: target."""
+        self.exact_match.update(_fit_length(predicted, target.shape[1], self.vocabulary.pad_id), target)
+        predicted_ids = [self.vocabulary.strip(row) for row in predicted.tolist()]
+        target_ids = [self.vocabulary.strip(row) for row in target.tolist()]
+        self.cer.update(
+            [_as_code_points(row) for row in predicted_ids], [_as_code_points(row) for row in target_ids]
+        )
+        self.bleu.update([_as_words(row) for row in predicted_ids], [[_as_words(row)] for row in target_ids])
+        accepted = self._accepted(references) if references is not None else [[row] for row in target_ids]
+        self.wer.update(predicted_ids, accepted)
+        self.per.update(predicted_ids, accepted)
+
+    def _accepted(self, references: torch.Tensor) -> list[list[list[int]]]:
+        """The content ids of each example's references, skipping rows that are all padding."""
+        pad = self.vocabulary.pad_id
+        return [[self.vocabulary.strip(row) for row in rows if row[0] != pad] for rows in references.tolist()]
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        results = {}
+        for name in _NAMES:
+            metric = getattr(self, name)
+            if metric.update_called:
+                results[name] = metric.compute()
+        return results
+
+    def reset(self) -> None:
+        for name in _NAMES:
+            getattr(self, name).reset()
+
+
+def _fit_length(predicted: torch.Tensor, length: int, pad_id: int) -> torch.Tensor:
+    """Pads or cuts decoded rows to the target length so they can be compared position-wise."""
+    if predicted.shape[1] >= length:
+        return predicted[:, :length]
+    return F.pad(predicted, (0, length - predicted.shape[1]), value=pad_id)
+
+
+def _as_code_points(ids: list[int]) -> str:
+    return "".join(chr(_PRIVATE_USE_START + index) for index in ids)
+
+
+def _as_words(ids: list[int]) -> str:
+    return " ".join(str(index) for index in ids)

@@ -1,0 +1,80 @@
+"""Serves a checkpoint over HTTP: `python serve.py ckpt_path=<.ckpt> host=127.0.0.1 port=8000`.
+
+The app itself is in `plugboard.seq2seq.serving` (FastAPI); this runs it on uvicorn in one process.
+SIGINT (Ctrl-C) or SIGTERM stops it cleanly: open requests finish, the run is recorded as
+done and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import hydra
+from omegaconf import DictConfig
+
+from plugboard.core.errors import ConfigError
+from plugboard.core.job import run_job
+from plugboard.core.logging import get_logger
+from plugboard.core.paths import CONFIG_DIR
+from plugboard.seq2seq.inference import load_predictor
+
+log = get_logger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def serve(cfg: DictConfig) -> dict[str, float]:
+    """Loads the checkpoint, then answers requests until stopped by SIGINT or SIGTERM."""
+    import uvicorn
+
+    from plugboard.seq2seq.serving import create_app
+
+    _require_free_port(cfg.host, cfg.port)
+    predictor = load_predictor(cfg.ckpt_path, device=cfg.device, batch_size=cfg.max_batch)
+    app = create_app(
+        predictor,
+        max_batch=cfg.max_batch,
+        max_input_length=cfg.max_input_length,
+        max_beam_size=cfg.max_beam_size,
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host=cfg.host, port=cfg.port, log_level=cfg.log_level))
+    log.info(f"Serving on http://{cfg.host}:{cfg.port}: POST /predict, GET /health, docs at /docs")
+    with _stop_is_a_normal_end():
+        server.run()
+    log.info("Server stopped")
+    return {}
+
+
+@contextmanager
+def _stop_is_a_normal_end() -> Iterator[None]:
+    """uvicorn catches SIGINT/SIGTERM itself, lets open requests finish, then raises the signal
+    again for whoever started it. Here a stop is how a server ends, so that repeat is absorbed
+    instead of ending the process as killed (or as an interrupted run)."""
+    previous = {number: signal.signal(number, lambda *_: None) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Says which port is taken before loading the model, rather than uvicorn failing after it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ConfigError(
+                f"Cannot listen on {host}:{port} ({error.strerror or error}). Another program may be "
+                f"using the port: pick another (port={port + 1}) or stop it; host must be an address "
+                "of this machine, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)."
+            ) from None
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="serve")
+def main(cfg: DictConfig) -> None:
+    run_job(cfg, serve)

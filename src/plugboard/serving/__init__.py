@@ -1,5 +1,0 @@
-"""A small HTTP service for a trained model: `create_app(predictor)` builds the FastAPI app."""
-
-from plugboard.serving.app import create_app
-
-__all__ = ["create_app"]

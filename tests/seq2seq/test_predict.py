@@ -1,0 +1,220 @@
+"""Using a trained model: every task reads raw text, the predictor gives the model's own outputs,
+and `predict.py` prints them, writes predictions.jsonl (and heatmaps) or fails in one paragraph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from helpers import read_json, run_entry_point, single_run_dir
+from plugboard.core.errors import ConfigError, MissingFileError
+from plugboard.core.paths import CONFIG_DIR
+from plugboard.data import Vocabulary
+from plugboard.seq2seq.data import Seq2SeqDataModule, collate
+from plugboard.seq2seq.inference import InputError, Predictor, load_predictor
+from plugboard.seq2seq.predict import read_inputs
+
+INPUTS = ["12 march 2021", "3/4/99", "2021-03-12"]  # every symbol is in the tiny model's vocabulary
+WIDE_TERMINAL = {"COLUMNS": "200"}  # rich folds table cells to the terminal width
+
+
+@pytest.fixture(scope="module")
+def predictor(dates_checkpoint: Path) -> Predictor:
+    return load_predictor(dates_checkpoint)
+
+
+# ----- every task reads raw text ----------------------------------------------------------
+TEXT_CASES = {
+    # data config and overrides: (raw source, its tokens, output tokens, output text)
+    "copy": ([], "3 14  7", ["3", "14", "7"], ["7", "14"], "7 14"),
+    "reverse": ([], "3 14 7", ["3", "14", "7"], ["7", "14", "3"], "7 14 3"),
+    "sort": ([], "3 14 7", ["3", "14", "7"], ["3", "7", "14"], "3 7 14"),
+    "addition": ([], "357+42", ["3", "5", "7", "+", "4", "2"], ["3", "9", "9"], "399"),
+    "dates": ([], "3/4/99", ["3", "/", "4", "/", "9", "9"], list("1999-04-03"), "1999-04-03"),
+    "tsv": ([], "six one", ["s", "i", "x", " ", "o", "n", "e"], ["6", "1"], "61"),
+    "tsv-whitespace": (["data.tokenizer=whitespace"], "six  one", ["six", "one"], ["61"], "61"),
+}
+
+
+def datamodule_of(name: str, overrides: list[str]) -> Seq2SeqDataModule:
+    sizes = [] if name.startswith("tsv") else ["data.train_size=50", "data.val_size=10", "data.test_size=10"]
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=[f"data={name.split('-')[0]}", *sizes, *overrides])
+    return instantiate(cfg.data)
+
+
+@pytest.mark.parametrize("name", TEXT_CASES)
+def test_each_task_tokenizes_text_as_its_examples_and_detokenizes_outputs(name: str) -> None:
+    overrides, text, tokens, output_tokens, output_text = TEXT_CASES[name]
+    datamodule = datamodule_of(name, overrides)
+    assert datamodule.tokenize(text) == tokens
+    assert datamodule.detokenize(output_tokens) == output_text
+
+    datamodule.setup("fit")  # the training examples themselves survive a round trip through text
+    for source, target in datamodule.examples["train"][:50]:
+        assert datamodule.tokenize(datamodule.detokenize(source)) == source
+        assert datamodule.tokenize(datamodule.detokenize(target)) == target
+
+
+def test_a_datamodule_that_cannot_read_text_says_what_to_define() -> None:
+    with pytest.raises(ConfigError, match=r"Define tokenize\(text\) and detokenize\(tokens\)"):
+        Seq2SeqDataModule().tokenize("12 march 2021")
+
+
+# ----- the predictor ----------------------------------------------------------------------
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_outputs_are_what_model_generate_gives_for_the_same_tensors(predictor: Predictor, beam_size: int):
+    vocabulary = predictor.vocabulary
+    examples = [(torch.tensor(vocabulary.encode(list(text))), torch.tensor([0])) for text in INPUTS]
+    with torch.no_grad():
+        expected = predictor.model.generate(collate(examples, Vocabulary.pad_id), beam_size=beam_size)
+
+    predictions = predictor.predict(INPUTS, beam_size=beam_size)
+
+    assert [p.tokens for p in predictions] == [vocabulary.decode(row) for row in expected.tokens.tolist()]
+    assert [p.output for p in predictions] == ["".join(p.tokens) for p in predictions]
+    assert [p.source_tokens for p in predictions] == [list(text) for text in INPUTS]
+    torch.testing.assert_close(torch.tensor([p.score for p in predictions]), expected.scores)
+    for prediction in predictions:  # a row per output token (+ the <eos> step), a column per source token
+        steps, source_length = prediction.attention.shape
+        assert steps in (len(prediction.tokens), len(prediction.tokens) + 1)
+        assert source_length == len(prediction.source_tokens)
+        torch.testing.assert_close(prediction.attention.sum(dim=1), torch.ones(steps))
+
+
+def test_inputs_are_decoded_in_batches_and_come_back_in_order(predictor: Predictor) -> None:
+    # Each batch decodes up to 2 * its longest source + 10 tokens, so compare batch by batch.
+    one_batch_each = predictor.predict(INPUTS[:2]) + predictor.predict(INPUTS[2:])
+    predictor.batch_size = 2
+    try:
+        in_batches_of_two = predictor.predict(INPUTS)
+    finally:
+        predictor.batch_size = 64
+    assert [p.input for p in in_batches_of_two] == INPUTS
+    assert [p.output for p in in_batches_of_two] == [p.output for p in one_batch_each]
+
+
+def test_surrounding_spaces_are_ignored(predictor: Predictor) -> None:
+    spaced = predictor.predict([f"  {text} " for text in INPUTS])
+    assert [p.output for p in spaced] == [p.output for p in predictor.predict(INPUTS)]
+    assert [p.source_tokens for p in spaced] == [list(text) for text in INPUTS]
+
+
+def test_symbols_outside_the_vocabulary_are_named(predictor: Predictor) -> None:
+    with pytest.raises(InputError) as raised:
+        predictor.predict(["12 march 2021", "12 march 2021 #☃", "3/4/99"])
+    message = str(raised.value)
+    assert "input 2 ('12 march 2021 #☃') has '#', '☃'" in message
+    assert "input 1" not in message and "input 3" not in message
+    assert "'m' 'n'" in message  # the symbols it can read, so the user can fix the input
+
+
+def test_an_empty_input_is_refused(predictor: Predictor) -> None:
+    with pytest.raises(InputError, match="Input 2 is empty"):
+        predictor.predict(["12 march 2021", "   "])
+
+
+# ----- predict.py -------------------------------------------------------------------------
+def test_predict_prints_a_table_and_writes_predictions_jsonl(
+    dates_checkpoint: Path, predictor: Predictor, tmp_path: Path
+) -> None:
+    arguments = [
+        f"ckpt_path={dates_checkpoint}",
+        'inputs=["12 march 2021","3/4/99"]',
+        "extras.print_config=false",
+    ]
+    result = run_entry_point("predict.py", arguments, tmp_path, **WIDE_TERMINAL)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    expected = predictor.predict(["12 march 2021", "3/4/99"])
+    run_dir = single_run_dir(tmp_path, "predict")
+    records = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    assert [(r["input"], r["output"]) for r in records] == [(p.input, p.output) for p in expected]
+    assert [r["score"] for r in records] == pytest.approx([p.score for p in expected], abs=1e-4)
+    for prediction in expected:
+        assert prediction.input in result.stdout and prediction.output in result.stdout
+    assert not (run_dir / "attention").exists()
+    assert read_json(run_dir / "metrics.json")["status"] == "done"
+
+
+def test_predict_reads_an_inputs_file_and_draws_heatmaps(dates_checkpoint: Path, tmp_path: Path) -> None:
+    lines = tmp_path / "dates.txt"
+    lines.write_text("12 march 2021\n\n3/4/99\n2021-03-12\n", encoding="utf-8")  # blank lines are skipped
+    arguments = [
+        f"ckpt_path={dates_checkpoint}",
+        f"inputs_file={lines}",
+        "heatmaps=true",
+        "extras.print_config=false",
+    ]
+    result = run_entry_point("predict.py", arguments, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    run_dir = single_run_dir(tmp_path, "predict")
+    records = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    assert [r["input"] for r in records] == INPUTS
+    pngs = sorted((run_dir / "attention").glob("*.png"))
+    assert [png.name for png in pngs] == ["input_001.png", "input_002.png", "input_003.png"]
+    assert [r["heatmap"] for r in records] == [str(png) for png in pngs]
+    assert all(png.stat().st_size > 5_000 for png in pngs)
+
+
+def test_inputs_come_from_the_list_or_the_file_but_not_both(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text("12 march 2021\n\n3/4/99\n", encoding="utf-8")
+    assert read_inputs(["12 march 2021", "3/4/99"], None) == read_inputs(None, str(lines))
+    assert read_inputs("12 march 2021", None) == ["12 march 2021"]
+    with pytest.raises(ConfigError, match="Both inputs and inputs_file"):
+        read_inputs(["12 march 2021"], str(lines))
+    with pytest.raises(ConfigError, match="Nothing to predict"):
+        read_inputs(None, None)
+    with pytest.raises(ConfigError, match="is an empty list"):
+        read_inputs([], None)
+    with pytest.raises(MissingFileError, match="nowhere.txt: no such file"):
+        read_inputs(None, str(tmp_path / "nowhere.txt"))
+    (tmp_path / "blank.txt").write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="has no inputs"):
+        read_inputs(None, str(tmp_path / "blank.txt"))
+
+
+def assert_one_clear_paragraph(result, *phrases: str) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    message = next((line for line in output.splitlines() if line.startswith("Error: ")), None)
+    assert message is not None, output[-3000:]
+    for phrase in phrases:
+        assert phrase in message, f"{phrase!r} not in:\n{message}"
+
+
+GOOD = 'inputs=["12 march 2021"]'
+BAD_INPUTS = {
+    "nothing": ([], ["Nothing to predict", "inputs=", "inputs_file="]),
+    "empty-string": (['inputs=["12 march 2021",""]'], ["Input 2 is empty"]),
+    "unknown-symbols": (['inputs=["12 march 2021 #"]'], ["never saw", "'#'", "input 1"]),
+    "missing-file": (["inputs_file={tmp}/nowhere.txt"], ["inputs_file=", "nowhere.txt", "no such file"]),
+    "both": ([GOOD, "inputs_file={tmp}/nowhere.txt"], ["Both inputs and inputs_file"]),
+    "missing-checkpoint": ([GOOD, "ckpt_path={tmp}/nowhere.ckpt"], ["Checkpoint not found", "nowhere.ckpt"]),
+    "corrupt-checkpoint": ([GOOD, "ckpt_path={tmp}/corrupt.ckpt"], ["corrupt or incomplete", "corrupt.ckpt"]),
+}
+# Each case is a process of its own (~8 s); these repeat checks made in-process above and below
+# (or, for checkpoints, those of eval.py), so they run only with the slow tests.
+SLOW_CASES = {"empty-string", "missing-file", "both", "missing-checkpoint", "corrupt-checkpoint"}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, marks=[pytest.mark.slow] if case in SLOW_CASES else []) for case in BAD_INPUTS],
+)
+def test_bad_input_exits_with_one_clear_paragraph(case: str, dates_checkpoint: Path, tmp_path: Path) -> None:
+    (tmp_path / "corrupt.ckpt").write_bytes(dates_checkpoint.read_bytes()[:1000])
+    overrides, phrases = BAD_INPUTS[case]
+    arguments = [override.format(tmp=tmp_path) for override in overrides]
+    if not any(argument.startswith("ckpt_path=") for argument in arguments):
+        arguments.append(f"ckpt_path={dates_checkpoint}")
+    result = run_entry_point("predict.py", [*arguments, "extras.print_config=false"], tmp_path)
+    assert_one_clear_paragraph(result, *phrases)
