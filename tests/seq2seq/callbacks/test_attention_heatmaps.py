@@ -11,8 +11,8 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from omegaconf import DictConfig
 
-from plugboard.seq2seq.callbacks import AttentionHeatmaps
 from plugboard.core.paths import CONFIG_DIR
+from plugboard.seq2seq.callbacks import AttentionHeatmaps
 from plugboard.seq2seq.decoding import Hypotheses
 
 TINY = [
