@@ -157,9 +157,6 @@ class Seq2SeqModule(L.LightningModule):
             "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
         }
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["vocabulary"] = list(self.vocabulary.tokens)
-
 
 def _require_compiler(device: torch.device) -> None:
     """torch.compile's CPU backend writes and builds C++: say so before training, not in a traceback."""
