@@ -18,6 +18,7 @@ from plugboard.core.callbacks import (
     RngStateInCheckpoint,
     RunConfigInCheckpoint,
     StopOnNonFiniteLoss,
+    TestExampleOutcomes,
     last_checkpoint_every_epoch,
 )
 from plugboard.core.checkpoint import load_checkpoint
@@ -58,6 +59,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         StopOnNonFiniteLoss(),
         last_checkpoint_every_epoch(output_dir / "checkpoints"),
         CheckpointOnPreemption(output_dir / "checkpoints"),
+        TestExampleOutcomes(output_dir),
     ]
     callbacks = [*instantiate_named(cfg.get("callbacks")), *safety]
     loggers = instantiate_named(cfg.get("logger"))
