@@ -75,7 +75,7 @@ class TestExampleOutcomes(L.Callback):
 def batch_records(split: str, columns: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One record per example from a batch's columns."""
     if ID_KEY not in columns:
-        raise KeyError(
+        raise ValueError(
             f"test_step returned per-example '{EXAMPLES_KEY}' without an '{ID_KEY}' column (it has: "
             f"{', '.join(columns)}); see plugboard.core.callbacks.TestExampleOutcomes for the format"
         )
