@@ -136,18 +136,11 @@ def test_each_configuration_gets_an_interval_and_a_verdict_against_the_best(cli_
         assert "4 runs of each would" in text
 
 
-def test_two_configurations_are_compared_example_by_example(cli_run):
+def test_two_configurations_are_compared_example_by_example(cli_run, capsys):
     sweep, _ = cli_run
-    result = subprocess.run(
-        [sys.executable, "compare.py", str(sweep), "model/attention=dot", "model/attention=none"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    main([str(sweep), "model/attention=dot", "model/attention=none"])
+    stdout = capsys.readouterr().out
+    lines = stdout.splitlines()
     accuracy = next(line for line in lines if "accuracy" in line)
     # 95% against 55% right, 10 discordant examples 9:1.
     assert "95.0" in accuracy and "55.0" in accuracy and "+40.0" in accuracy
@@ -155,7 +148,7 @@ def test_two_configurations_are_compared_example_by_example(cli_run):
     assert "exact McNemar on 10 discordant examples (9 for A, 1 for B)" in accuracy
     cer = next(line for line in lines if line.lstrip("│ ").startswith("cer"))
     assert "-20.0" in cer and "better" in cer  # a lower character error is better
-    assert "20 test examples both have" in result.stdout and "3 runs" in result.stdout
+    assert "20 test examples both have" in stdout and "3 runs" in stdout
 
 
 def test_failed_unfinished_and_unreadable_jobs_are_listed_with_the_reason(cli_run):
@@ -249,4 +242,6 @@ def test_the_notebook_runs_on_a_sweep(tmp_path: Path, monkeypatch):
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     markdown = "".join(output.get("data", {}).get("text/markdown", "") for output in outputs)
     assert formatted(EXACT_MATCH["dot"]) in markdown and FAILURE in markdown
+    assert "[72.6, 97.4]" in markdown and "too few runs to tell" in markdown
+    assert "exact McNemar on 10 discordant examples (9 for A, 1 for B)" in markdown
     assert any("image/png" in output.get("data", {}) for output in outputs)
