@@ -133,7 +133,7 @@ def test_each_configuration_gets_an_interval_and_a_verdict_against_the_best(cli_
     for text in (stdout, (sweep / "leaderboard.md").read_text()):
         assert "too few runs to tell" in text
         assert "model/attention=none: 2 runs against 3: no outcome could reach p ≤ 0.05" in text
-        assert "4 runs of each would" in text
+        assert "it takes 4 runs of each" in text
 
 
 def test_two_configurations_are_compared_example_by_example(cli_run, capsys):

@@ -81,7 +81,7 @@ def test_three_seeds_against_three_are_too_few_however_far_apart():
         rows, ["test/exact_match"], verdicts=compare_with_reference(rows, "test/exact_match", True)
     )
     assert "3 runs against 3: no outcome could reach p ≤ 0.05 (the smallest possible p is 0.1)" in markdown
-    assert "4 runs of each would" in markdown
+    assert "it takes 4 runs of each" in markdown
 
 
 def test_the_same_three_seeds_are_enough_at_a_looser_level():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from plugboard.core.analysis.examples import Outcomes
 from plugboard.core.analysis.leaderboard import SCALE
-from plugboard.core.analysis.paired import PairedResult
+from plugboard.core.analysis.paired import RESAMPLES, PairedResult
 
 PAIRED_HEADER = ["measure", "A", "B", "A − B", "interval", "p", "A is", "test"]
 
@@ -23,12 +23,19 @@ def paired_cells(results: list[PairedResult]) -> list[list[str]]:
             f"{result.mean_b * SCALE:.1f}",
             f"{result.difference * SCALE:+.1f}",
             f"[{result.low * SCALE:+.1f}, {result.high * SCALE:+.1f}]",
-            f"{result.p_value:.2g}",
+            format_p(result),
             result.verdict,
             result.test,
         ]
         for result in results
     ]
+
+
+def format_p(result: PairedResult) -> str:
+    """A bootstrap p at its floor (no resample crossed zero) is a bound, not a value."""
+    floor = 2 / (RESAMPLES + 1)
+    bootstrapped = result.measure != "correct"
+    return f"< {floor * 1.01:.1g}" if bootstrapped and result.p_value <= floor else f"{result.p_value:.2g}"
 
 
 def paired_notes(a: Outcomes, b: Outcomes, alpha: float) -> list[str]:

@@ -8,7 +8,8 @@
   difference of means over seeds, two-sided, every split of the runs enumerated. It assumes no
   distribution, where Welch's t would rest on normality that 3 seeds cannot show, and its
   discreteness makes "too few runs" exact: with n runs against m, no outcome gets a p below
-  2 / C(n+m, n) (3 against 3: 0.1), so below that the verdict says so instead of "no difference".
+  2 / C(n+m, n) (3 against 3: 0.1); when that is above the level, the verdict is "too few runs
+  to tell", not "not distinguishable".
 - **Holm's correction** over all comparisons with the reference (statsmodels `multipletests`),
   the too-few ones included, so that many configurations do not make one lucky difference look real.
 
@@ -47,7 +48,7 @@ class Comparison:
             return None
         return (
             f"{self.n} runs against {self.n_reference}: no outcome could reach p ≤ {alpha:g} "
-            f"(the smallest possible p is {self.smallest_p:.2g}); {seeds_needed(alpha)} runs of each would"
+            f"(the smallest possible p is {self.smallest_p:.2g}); it takes {seeds_needed(alpha)} runs of each"
         )
 
 
@@ -75,7 +76,7 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     half_width = (
         t.ppf(0.5 + level / 2, df=len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
     )
-    return mean - half_width, mean + half_width
+    return float(mean - half_width), float(mean + half_width)
 
 
 def permutation_p_value(values: Sequence[float], reference: Sequence[float]) -> float:
