@@ -19,6 +19,7 @@ from plugboard.core.callbacks import (
     RngStateInCheckpoint,
     RunConfigInCheckpoint,
     StopOnNonFiniteLoss,
+    TestExampleOutcomes,
     last_checkpoint_every_epoch,
 )
 from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
@@ -56,6 +57,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         StopOnNonFiniteLoss(),
         last_checkpoint_every_epoch(output_dir),
         CheckpointOnPreemption(output_dir),
+        TestExampleOutcomes(output_dir),
     ]
     callbacks = drop_monitors_without_validation(instantiate_named(cfg.get("callbacks")), model)
     loggers = instantiate_named(cfg.get("logger"))

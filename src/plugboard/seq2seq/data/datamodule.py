@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, RandomSampler
 from plugboard.core.errors import ConfigError, DataError
 from plugboard.data.bucketing import BucketBatchSampler
 from plugboard.data.vocabulary import Vocabulary
-from plugboard.seq2seq.data.batch import collate
+from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
 
 SPLITS = ("train", "val", "test", "test_long")
@@ -139,12 +139,12 @@ class Seq2SeqDataModule(L.LightningDataModule):
         else:
             batching = {"batch_size": self.batch_size, "shuffle": shuffle}
         return DataLoader(
-            examples,
+            list(enumerate(examples)),  # each example with its index in the split: a stable id
             **batching,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
-            collate_fn=partial(collate, pad_id=Vocabulary.pad_id),
+            collate_fn=partial(collate_indexed, pad_id=Vocabulary.pad_id),
         )
 
     def train_dataloader(self) -> DataLoader:
