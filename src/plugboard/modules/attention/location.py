@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from plugboard.modules.attention.base import Attention, Prepared
@@ -16,10 +15,7 @@ class LocationAwareAttention(Attention):
     previous step's weights tells the scorer where it looked last, which helps monotonic
     alignments (copying, reversing, speech). The decoder passes the previous weights in;
     at the first step they are zeros. W_k k_s does not depend on the step: `prepare` computes
-    it once per sequence. U f_s is computed with one filter per hidden unit, U times the
-    convolution's filters (both are linear, so it is the same function): kernel_size x
-    hidden_size multiplications per position instead of num_filters x (kernel_size +
-    hidden_size), as one matrix product over sliding windows of the previous weights.
+    it once per sequence.
     """
 
     needs_previous_weights = True
@@ -48,13 +44,14 @@ class LocationAwareAttention(Attention):
     def score(
         self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
     ) -> torch.Tensor:
+        batch, steps, length = query.shape[0], query.shape[1], keys.shape[1]
         if previous_weights is None:
-            previous_weights = keys.new_zeros(query.shape[0], query.shape[1], keys.shape[1])
-        # U [hidden, F] @ filters [F, kernel] -> [hidden, kernel]: one filter per hidden unit
-        kernel = self.location_projection.weight @ self.location_conv.weight.squeeze(1)
-        pad = kernel.shape[1] // 2
-        # [B, T, S] -> windows [B, T, S, kernel] -> [B, T, S, hidden]
-        location = F.pad(previous_weights, (pad, pad)).unfold(-1, kernel.shape[1], 1) @ kernel.T
-        # [B, T, 1, H] + [B, 1, S, H] + [B, T, S, H] -> [B, T, S]; keys already projected
-        hidden = self.query_projection(query).unsqueeze(2) + keys.unsqueeze(1) + location
+            previous_weights = keys.new_zeros(batch, steps, length)
+        # [B*T, 1, S] -> conv -> [B*T, F, S] -> [B, T, S, F]
+        features = self.location_conv(previous_weights.reshape(batch * steps, 1, length))
+        features = features.transpose(1, 2).reshape(batch, steps, length, -1)
+        # [B, T, 1, H] + [B, 1, S, H] + [B, T, S, H]; keys already projected
+        hidden = (
+            self.query_projection(query).unsqueeze(2) + keys.unsqueeze(1) + self.location_projection(features)
+        )
         return self.energy(torch.tanh(hidden)).squeeze(-1)
