@@ -233,6 +233,11 @@ TRANSFORMER_VARIANTS = ["none", "dot", "general", "additive", "scaled_dot", "mul
 @pytest.mark.parametrize("attention", RECURRENT_VARIANTS)
 def test_every_attention_exports_with_the_recurrent_decoder(tmp_path: Path, attention: str, format: str):
     metrics = export_and_compare(small_model(tmp_path, "seq2seq", attention), tmp_path / "out", format)
+    # The keys as the attention prepared them once: an output of the encoder graph, an input of each step.
+    manifest = read_json(tmp_path / "out" / "manifest.json")
+    assert manifest["prepared"] == ["keys", "values"]
+    assert "prepared.keys" in {output["name"] for output in manifest["graphs"]["encoder"]["outputs"]}
+    assert "prepared.keys" in {tensor["name"] for tensor in manifest["graphs"]["decoder_step"]["inputs"]}
     assert metrics["check/max_logit_difference/decoder_step"] < 1e-4
     assert metrics["check/greedy_tokens_equal"] == 1.0
 
