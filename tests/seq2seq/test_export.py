@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from helpers import compose_config, read_json, run_script, single_run_dir
-from plugboard.core.checkpoint import load_checkpoint
 from plugboard.core.errors import PlugboardError
+from plugboard.core.rebuild import rebuild
 from plugboard.modules.attention import DotAttention
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.export import ExportError, export_model, greedy_decode, load_graphs
@@ -28,11 +27,8 @@ OPSET = 18
 
 def load_model_and_batch(checkpoint_path: Path, batch_size: int = 7):
     """The checkpoint's model and a test batch of other sizes than the graphs were traced with."""
-    checkpoint = load_checkpoint(checkpoint_path)
-    run_cfg = OmegaConf.create(checkpoint["config"])
-    model = instantiate(run_cfg.model, vocabulary=checkpoint["vocabulary"])
-    model.load_state_dict(checkpoint["state_dict"])
-    datamodule = instantiate(run_cfg.data, vocabulary=checkpoint["vocabulary"])
+    rebuilt = rebuild(checkpoint_path)
+    model, datamodule = rebuilt.model, rebuilt.datamodule
     datamodule.setup("test")
     batch = collate(datamodule.tensors["test"][:batch_size])
     assert batch.source.shape[0] != EXPORT_SIZES.batch and batch.source.shape[1] != EXPORT_SIZES.source_length
