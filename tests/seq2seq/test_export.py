@@ -228,7 +228,7 @@ TRANSFORMER_VARIANTS = ["none", "dot", "general", "additive", "scaled_dot", "mul
 @pytest.mark.parametrize("format", FORMATS)
 @pytest.mark.parametrize("attention", RECURRENT_VARIANTS)
 def test_every_attention_exports_with_the_recurrent_decoder(tmp_path: Path, attention: str, format: str):
-    metrics = export_and_compare(small_model(tmp_path, "seq2seq", attention), tmp_path / "out", format)
+    metrics = export_and_compare(small_model(tmp_path, "rnn_seq2seq", attention), tmp_path / "out", format)
     # The keys as the attention prepared them once: an output of the encoder graph, an input of each step.
     manifest = read_json(tmp_path / "out" / "manifest.json")
     assert manifest["prepared"] == ["keys", "values"]
@@ -264,7 +264,9 @@ def transformer_cases():
 
 @pytest.mark.parametrize(("attention", "format"), transformer_cases())
 def test_every_attention_exports_with_the_transformer(tmp_path: Path, attention: str, format: str):
-    metrics = export_and_compare(small_model(tmp_path, "transformer", attention), tmp_path / "out", format)
+    metrics = export_and_compare(
+        small_model(tmp_path, "transformer_seq2seq", attention), tmp_path / "out", format
+    )
     suffix = ".onnx" if format == "onnx" else ".pt"
     graphs = sorted(path.name for path in (tmp_path / "out").iterdir() if path.name != "manifest.json")
     assert graphs == [f"decoder_step{suffix}", f"encoder{suffix}", f"teacher_forced{suffix}"]  # one file each
@@ -283,7 +285,7 @@ class ScoresReadIntoPython(DotAttention):
 @pytest.mark.parametrize("format", [pytest.param("onnx", marks=pytest.mark.slow), "torchscript"])
 def test_a_model_that_cannot_be_exported_says_which_part_and_why(tmp_path: Path, format: str):
     other = {"onnx": "torchscript", "torchscript": "onnx"}
-    model = small_model(tmp_path, "seq2seq", "dot")
+    model = small_model(tmp_path, "rnn_seq2seq", "dot")
     model.decoder.attention = ScoresReadIntoPython(query_size=16, key_size=16)
     with pytest.raises(ExportError) as raised:
         export_model(model, tmp_path / "out", format, OPSET)
