@@ -25,18 +25,26 @@ def newest_resumable_run(runs_dir: str | Path) -> Path | None:
 
 
 def run_dir(ckpt_path: str | None, runs_dir: str, new_run_name: str) -> str:
-    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or a new one.
+    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or `runs_dir/new_run_name`.
 
-    With nothing to resume the run gets a new dir, where `checkpoint_to_resume` reports the problem.
+    Only a name: resolving a config creates nothing. The new dir is claimed (`claim_new_run_dir`)
+    when the run starts. With nothing to resume the run gets a new dir, where
+    `checkpoint_to_resume` reports the problem.
     """
-    if ckpt_path == LAST and (newest := newest_resumable_run(runs_dir)) is not None:
-        return str(newest)
+    resumed = resumed_run_dir(ckpt_path, runs_dir)
+    return str(resumed) if resumed is not None else str(Path(runs_dir) / new_run_name)
+
+
+def resumed_run_dir(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
+    """The run of this task that `ckpt_path` continues (`last`, or a checkpoint inside one), if any."""
+    if ckpt_path == LAST:
+        return newest_resumable_run(runs_dir)
     if ckpt_path:
         runs = Path(runs_dir).resolve()
         checkpoint = Path(ckpt_path).resolve()
         if checkpoint.parent.name == "checkpoints" and checkpoint.parent.parent.parent == runs:
-            return str(checkpoint.parent.parent)
-    return new_run_dir(runs_dir, new_run_name)
+            return checkpoint.parent.parent
+    return None
 
 
 _claimed_run_dirs: dict[tuple[str, str], str] = {}
@@ -48,7 +56,7 @@ def new_run_dir(runs_dir: str, name: str) -> str:
     Runs are named by their start second, so two started together (a script launching jobs,
     two terminals) would otherwise share a dir and overwrite each other's checkpoints and
     logs. The dir is claimed with an atomic mkdir; the answer is kept for the process, as
-    Hydra may resolve the run dir more than once.
+    a run may ask more than once.
     """
     key = (runs_dir, name)
     if key not in _claimed_run_dirs:
@@ -63,6 +71,16 @@ def new_run_dir(runs_dir: str, name: str) -> str:
                 candidate = base.with_name(f"{name}_{suffix}")
         _claimed_run_dirs[key] = str(candidate)
     return _claimed_run_dirs[key]
+
+
+def claim_run_dir(resolved: str | Path, ckpt_path: str | None) -> Path:
+    """The dir a starting run writes into, from what `run_dir` resolved: a resumed run keeps its
+    own; a new one is claimed (created, with a `_1` suffix when another run holds the name)."""
+    resolved = Path(resolved)
+    resumed = resumed_run_dir(ckpt_path, resolved.parent)
+    if resumed is not None and resumed.resolve() == resolved.resolve():
+        return resolved
+    return Path(new_run_dir(str(resolved.parent), resolved.name))
 
 
 def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str | None:
