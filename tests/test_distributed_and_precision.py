@@ -28,6 +28,7 @@ def test_ddp_on_two_cpu_processes_writes_one_run_and_matches_a_single_process(tm
     assert len(list(ddp.rglob("metrics.json"))) == 1
     assert len(list(ddp.rglob("metrics.csv"))) == 1
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert (run_dir / "train_ddp_process_1.log").is_file()  # rank 1 logs beside rank 0
     distributed = read_json(run_dir / "metrics.json")
     reference = read_json(single_run_dir(single) / "metrics.json")
     assert distributed["status"] == "done"
