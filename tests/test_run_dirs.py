@@ -113,3 +113,16 @@ def test_a_process_started_alone_claims_a_new_dir_or_keeps_the_resumed_one(tmp_p
     resume.last_checkpoint(first).touch()
     resumed = resume.run_dir("last", str(runs), "13-00-00")
     assert launch.agreed_run_dir(resumed, "last", {}) == first
+
+
+def test_a_requeued_job_goes_on_from_its_newest_checkpoint(tmp_path: Path, monkeypatch):
+    run = tmp_path / "runs" / "09-00-00"
+    resume.last_checkpoint(run).parent.mkdir(parents=True)
+    resume.last_checkpoint(run).touch()
+    assert resume.checkpoint_to_resume(None, run) is None  # a first start trains from scratch
+    monkeypatch.setenv("SLURM_RESTART_COUNT", "1")
+    assert resume.checkpoint_to_resume(None, run) == str(resume.last_checkpoint(run))
+    hpc = run / "hpc_ckpt_1.ckpt"  # what Lightning saves on SIGUSR1, after the last epoch's
+    hpc.touch()
+    os.utime(hpc, (time.time() + 5, time.time() + 5))
+    assert resume.checkpoint_to_resume(None, run) == str(hpc)

@@ -7,11 +7,14 @@ run's own dir, so its logs continue where they stopped instead of starting a new
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from plugboard.core.errors import ConfigError
 
 LAST = "last"
+# Set by SLURM to a job it requeued, by torchrun to processes it restarted.
+RESTART_COUNTS = ("SLURM_RESTART_COUNT", "TORCHELASTIC_RESTART_COUNT")
 
 
 def last_checkpoint(run_dir: str | Path) -> Path:
@@ -84,7 +87,16 @@ def claim_run_dir(resolved: str | Path, ckpt_path: str | None) -> Path:
 
 
 def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str | None:
-    """`last` -> the run's `checkpoints/last.ckpt`; any other value is a path, kept as it is."""
+    """`last` -> the run's `checkpoints/last.ckpt`; any other value is a path, kept as it is.
+
+    Without a ckpt_path, a job that SLURM requeued or torchrun restarted goes on from its own
+    newest checkpoint: `last.ckpt` or the `hpc_ckpt_<n>.ckpt` Lightning saved on SIGUSR1.
+    """
+    if not ckpt_path and _restarted_by_launcher():
+        saved = [last_checkpoint(output_dir), *Path(output_dir).glob("hpc_ckpt_*.ckpt")]
+        saved = [path for path in saved if path.is_file()]
+        if saved:
+            return str(max(saved, key=lambda path: path.stat().st_mtime))
     if ckpt_path == LAST:
         path = last_checkpoint(output_dir)
         if not path.is_file():
@@ -100,3 +112,7 @@ def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str |
             "(they are in <run dir>/checkpoints/), or ckpt_path=last for the newest run of this task."
         )
     return ckpt_path
+
+
+def _restarted_by_launcher() -> bool:
+    return any(os.environ.get(name, "0") not in ("", "0") for name in RESTART_COUNTS)
