@@ -112,6 +112,14 @@ class OneRunDirPerJob(Callback):
         with read_write(config.hydra.run):
             config.hydra.run.dir = str(chosen)
 
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """A launch named only by its address leaves no record for the next one on that port."""
+        launch = Launch.from_environment()
+        if launch is not None and launch.rank == 0 and not launch.unique:
+            (Path(config.hydra.run.dir).parent.parent / LAUNCHES_DIR / f"{launch.key}.json").unlink(
+                missing_ok=True
+            )
+
 
 @contextmanager
 def command_line_of_this_job(output_dir: Path) -> Iterator[None]:
