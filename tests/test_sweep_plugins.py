@@ -202,7 +202,7 @@ def test_slurm_launcher_refuses_a_device_count_it_cannot_map():
 @pytest.mark.slow
 def test_a_sweep_through_submitit_runs_its_jobs_and_compare_reads_it(tmp_path: Path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
-    overrides = ["-m", "hydra/launcher=submitit_local", "model/attention=dot,none", "debug=limit", *TINY]
+    overrides = ["-m", "hydra/launcher=submitit_local", "seed=1,2", "debug=limit", *TINY]
     assert_succeeded(run_entry_point("train.py", overrides, tmp_path, timeout=900))
 
     sweep_dir = single_sweep_dir(tmp_path)
@@ -211,4 +211,4 @@ def test_a_sweep_through_submitit_runs_its_jobs_and_compare_reads_it(tmp_path: P
     assert list((sweep_dir / ".submitit").iterdir())  # the jobs ran through submitit
     comparison = run_script("compare.py", [str(sweep_dir)])
     assert_succeeded(comparison)
-    assert "model/attention" in comparison.stdout and (sweep_dir / "leaderboard.md").is_file()
+    assert "2 done, 0 failed" in comparison.stdout and (sweep_dir / "leaderboard.md").is_file()
