@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from plugboard.core import launch, resolvers, resume
 from plugboard.core.errors import ConfigError
@@ -126,3 +127,14 @@ def test_a_requeued_job_goes_on_from_its_newest_checkpoint(tmp_path: Path, monke
     hpc.touch()
     os.utime(hpc, (time.time() + 5, time.time() + 5))
     assert resume.checkpoint_to_resume(None, run) == str(hpc)
+
+
+def test_ranks_above_zero_log_to_their_own_file_whatever_the_logging_config(tmp_path: Path):
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=[f"paths.log_dir={tmp_path}"], return_hydra_config=True)
+        plain = compose("train", overrides=["hydra/job_logging=stdout"], return_hydra_config=True)
+    launch._log_file_with_rank(cfg, 1)
+    filename = OmegaConf.to_container(cfg.hydra.job_logging.handlers.file, resolve=False)["filename"]
+    assert filename.endswith("/${hydra.job.name}_rank1.log")
+    launch._log_file_with_rank(plain, 1)  # no file handler: nothing to rename, no error
+    assert "file" not in plain.hydra.job_logging.handlers

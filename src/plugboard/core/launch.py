@@ -105,6 +105,7 @@ class OneRunDirPerJob(Callback):
     Composing a config creates nothing; the dir is claimed here, once, by rank 0."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _log_file_with_rank(config, process_rank())
         given = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
         if not str(given).startswith("${plugboard_run_dir:"):
             return  # a dir on the command line, e.g. rank 0's passed to Lightning's DDP processes
@@ -147,6 +148,16 @@ def command_line_of_this_job(output_dir: Path) -> Iterator[None]:
         for name in set(os.environ) - set(environment):
             del os.environ[name]
         os.environ.update(environment)
+
+
+def _log_file_with_rank(config: DictConfig, rank: int) -> None:
+    """Ranks > 0 that torchrun or SLURM started log to `<job name>_rank<N>.log` beside rank 0's."""
+    handler = OmegaConf.select(config, "hydra.job_logging.handlers.file")
+    if rank == 0 or handler is None or "filename" not in handler:
+        return  # rank 0, or a logging config without a file (hydra/job_logging=stdout, ...)
+    filename = str(OmegaConf.to_container(handler, resolve=False)["filename"])
+    with read_write(handler):
+        handler.filename = filename.removesuffix(".log") + f"_rank{rank}.log"
 
 
 def _end_process_group() -> None:

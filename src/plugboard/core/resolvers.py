@@ -6,8 +6,8 @@
   per sweep), else null.
 - `${plugboard_wandb_id:output_dir}`: a wandb run id named after the run dir, so a resumed run
   continues it.
-- `${plugboard_rank_suffix:}`, `${plugboard_rank_zero_only:value}`: `_rank<N>` / null on ranks > 0
-  that torchrun or SLURM started, so they log beside rank 0 without writing over its files.
+- `${plugboard_rank_zero_only:value}`: null on ranks > 0 that torchrun or SLURM started, so they
+  write none of the files rank 0 writes (`hydra.output_subdir`).
 - `${plugboard_devices_per_node:${trainer.devices}}`, `${plugboard_gpus_per_node:accelerator,devices}`:
   the trainer's device count as SLURM reserves it (configs/launcher/slurm.yaml).
 
@@ -49,11 +49,6 @@ def wandb_run_id(output_dir: str) -> str:
     return hashlib.sha256(str(Path(output_dir).resolve()).encode()).hexdigest()[:12]
 
 
-def rank_suffix() -> str:
-    rank = process_rank()
-    return f"_rank{rank}" if rank else ""
-
-
 def rank_zero_only(value: Any) -> Any:
     return value if process_rank() == 0 else None
 
@@ -78,7 +73,6 @@ RESOLVERS = {
     "plugboard_run_dir": run_dir,
     "plugboard_sweep_group": sweep_group,
     "plugboard_wandb_id": wandb_run_id,
-    "plugboard_rank_suffix": rank_suffix,
     "plugboard_rank_zero_only": rank_zero_only,
     "plugboard_devices_per_node": devices_per_node,
     "plugboard_gpus_per_node": gpus_per_node,
