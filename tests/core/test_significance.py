@@ -120,3 +120,9 @@ def test_holm_correction_worked_by_hand():
     assert verdicts["B"] == ("worse", pytest.approx(2 / 252), pytest.approx(6 / 252))
     assert verdicts["D"] == ("worse", pytest.approx(6 / 252), pytest.approx(12 / 252))
     assert verdicts["C"] == ("not distinguishable", pytest.approx(1.0), pytest.approx(1.0))
+
+
+def test_a_configuration_with_a_single_run_is_too_few_to_tell():
+    from plugboard.core.analysis.significance import permutation_p_value
+
+    assert permutation_p_value([0.5], [0.9, 0.91, 0.92]) == 1.0
