@@ -4,7 +4,8 @@ The checkpoint holds the run's resolved config and its data's metadata (the hand
 `plugboard.core.handoff`) as plain data. The model is rebuilt from the saved model config and
 metadata, then given the saved weights; the DataModule from the saved data config, or from
 another one (evaluation on other data), with the same metadata, so text is encoded with the
-vocabulary the model was trained with.
+vocabulary the model was trained with. The saved config is data: `plugboard.core.trust` checks
+what it may build before anything is imported or built.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from plugboard.core.checkpoint import CONVERT, CheckpointError, load_checkpoint
 from plugboard.core.handoff import METADATA_KEY, instantiate_with_metadata
+from plugboard.core.trust import check_saved_config
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ def rebuild(ckpt_path: str | Path, data: DictConfig | None = None) -> Rebuilt:
     one its keys change the saved config (`eval.py +data.split=length`).
     """
     checkpoint = load_checkpoint(ckpt_path)
-    config = OmegaConf.create(checkpoint["config"])
     metadata = checkpoint.get(METADATA_KEY) or {}
+    check_saved_config(checkpoint["config"], metadata, str(ckpt_path))
+    config = OmegaConf.create(checkpoint["config"])
     model = _built(config.model, metadata, "model", ckpt_path)
     _load_weights(model, checkpoint["state_dict"], ckpt_path)
     datamodule = _built(_data_config(config.data, data), metadata, "data", ckpt_path)

@@ -119,15 +119,18 @@ def _restarted_by_launcher() -> bool:
     return any(os.environ.get(name, "0") not in ("", "0") for name in RESTART_COUNTS)
 
 
-def check_resumable(model: Any, path: str, config: dict[str, Any]) -> None:
-    """Refuses, before anything trains, a checkpoint whose weights do not fit the model built.
+def check_resumable(model: Any, path: str, config: dict[str, Any], run_dir: str | Path) -> None:
+    """Refuses, before anything trains, a checkpoint whose weights do not fit the model built,
+    or whose saved paths point outside the run (`plugboard.core.trust.check_saved_paths`).
 
     Names the config keys of the model that differ from the checkpoint's (the likely cause)
     and the first weight that does not fit.
     """
     from plugboard.core.checkpoint import load_checkpoint
+    from plugboard.core.trust import check_saved_paths
 
     checkpoint = load_checkpoint(path)
+    check_saved_paths(checkpoint, str(run_dir), path)
     wanted = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
     saved = {name: tuple(tensor.shape) for name, tensor in checkpoint["state_dict"].items()}
     if wanted == saved:

@@ -48,7 +48,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     log.info(f"Building model <{cfg.model._target_}>{describe(metadata)}")
     model = instantiate_with_metadata(cfg.model, metadata)
     if resume_from:
-        check_resumable(model, resume_from, config)
+        check_resumable(model, resume_from, config, output_dir)
 
     # Always on, whatever the callbacks group: resuming and fault reports rely on them.
     safety = [
