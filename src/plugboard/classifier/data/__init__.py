@@ -3,7 +3,7 @@
 from plugboard.classifier.data.batch import ClassificationBatch, collate
 from plugboard.classifier.data.datamodule import ClassificationDataModule, LabelledExample
 from plugboard.classifier.data.dyck import DyckDataModule
-from plugboard.classifier.data.tsv import LabelledTsvDataModule
+from plugboard.classifier.data.labelled_tsv import LabelledTsvDataModule
 
 __all__ = [
     "ClassificationBatch",
