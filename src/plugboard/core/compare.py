@@ -1,13 +1,20 @@
-"""A leaderboard of one or more sweeps, best configuration first.
+"""A leaderboard of one or more sweeps, best configuration first, or two configurations paired.
 
-Jobs that differ only by seed are grouped, and each metric is shown as mean ± std over seeds
-(× 100). Writes leaderboard.md, leaderboard.csv and leaderboard.png (the ranking metric per
-configuration beside the validation curves from the CSV logs) into the first sweep dir.
-Works on a sweep still running: jobs without metrics.json are listed as unfinished, and
-failed jobs with their error.
+Leaderboard: jobs that differ only by seed are grouped; each metric is shown as mean ± std over
+seeds (× 100), the ranking metric with its 95% interval (Student t over seeds), and each
+configuration is tested against the best (exact permutation test over seeds, Holm-corrected):
+better, worse, not distinguishable, or too few runs to tell. Writes leaderboard.md,
+leaderboard.csv and leaderboard.png into the first sweep dir. Works on a sweep still running:
+jobs without metrics.json are listed as unfinished, and failed jobs with their error.
+
+Paired: two configurations of a sweep, picked by their overrides, or two run dirs, compared on
+the test examples both have (from each run's test_examples.jsonl; a configuration's runs are
+pooled per example): exact McNemar on right/wrong, paired bootstrap on per-example scores.
 
     python compare.py logs/attention_dates/multiruns/2026-11-23_09-33-14
     python compare.py logs/attention_reverse/multiruns/* --metric test_long/exact_match
+    python compare.py logs/attention_dates/multiruns/<date> model/attention=dot model/attention=none
+    python compare.py logs/train/runs/2026-11-23_09-33-14 logs/train/runs/2026-11-23_10-02-51
 """
 
 from __future__ import annotations
@@ -16,23 +23,24 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from plugboard.core.analysis import (
-    Job,
-    Row,
+    ExamplesError,
     SweepNotFoundError,
+    compare_paired,
+    compare_with_reference,
     leaderboard,
     load_sweep,
     lower_is_better,
     markdown_table,
+    outcomes_of,
     plot_sweep,
-    problem_lines,
-    varying_keys,
+    pool,
+    select_jobs,
     write_csv,
 )
-from plugboard.core.analysis.leaderboard import SCALE, format_cell, format_minutes
+from plugboard.core.analysis.console import print_leaderboard, print_paired
+from plugboard.core.analysis.sweep import OVERRIDES_FILE
 
 DEFAULT_METRICS = ["test/exact_match", "test_long/exact_match", "test/cer", "test/bleu"]
 
@@ -46,11 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "sweep_dirs",
+        "targets",
         nargs="+",
-        type=Path,
-        metavar="SWEEP_DIR",
-        help="a multirun dir: logs/<task>/multiruns/<date>",
+        metavar="SWEEP_DIR | A B",
+        help="multirun dirs (logs/<task>/multiruns/<date>); then, for a paired comparison, two "
+        'selections by overrides ("model/attention=dot", several space-separated in quotes); '
+        "or two run dirs",
     )
     parser.add_argument(
         "--metric", default="test/exact_match", help="rank by this metric (default: %(default)s)"
@@ -74,6 +83,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"(default: {' '.join(DEFAULT_METRICS)})",
     )
     parser.add_argument(
+        "--alpha",
+        type=_level,
+        default=0.05,
+        help="significance level of the verdicts; intervals are 1 - alpha (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="OVERRIDES",
+        help='test every configuration against this one instead of the best ("model/attention=none")',
+    )
+    parser.add_argument(
+        "--split", default="test", help="test set of a paired comparison (default: %(default)s)"
+    )
+    parser.add_argument(
         "--curve-metric",
         metavar="METRIC",
         help="the metric of the validation curves (default: --metric with test -> val)",
@@ -91,10 +114,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     console = Console()
+    paths = [Path(target) for target in args.targets if "=" not in target or Path(target).exists()]
+    selections = [target for target in args.targets if "=" in target and not Path(target).exists()]
     try:
-        jobs = load_sweep(args.sweep_dirs)
-    except SweepNotFoundError as error:
+        if selections or _are_two_runs(paths):
+            compare_two(paths, selections, args, console)
+        else:
+            compare_all(paths, args, console)
+    except (SweepNotFoundError, ExamplesError) as error:
         raise SystemExit(f"compare.py: {error}") from None
+    except ImportError as error:  # an environment installed before scipy/statsmodels were dependencies
+        raise SystemExit(
+            f"compare.py: the statistics need {error.name}, which is not installed here; "
+            "install the project's dependencies again: pip install -e ."
+        ) from None
+
+
+def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Console) -> None:
+    """The leaderboard, on screen and written to leaderboard.md/.csv/.png."""
+    jobs = load_sweep(sweep_dirs)
     reported = sorted({metric for job in jobs for metric in job.metrics})
     if reported and args.metric not in reported:
         raise SystemExit(
@@ -111,58 +149,47 @@ def main(argv: list[str] | None = None) -> None:
     if args.metrics:
         for metric in sorted(set(args.metrics) - set(reported)):
             console.print(f"No job reported {metric}: left out.")
+    reference = 0
+    if args.reference:
+        chosen = select_jobs(jobs, args.reference)[0]
+        reference = next(index for index, row in enumerate(rows) if chosen in row.jobs)
+    verdicts = compare_with_reference(rows, args.metric, higher_is_better, args.alpha, reference)
 
-    render(rows, metrics, jobs, higher_is_better, console)
-    output_dir = args.output or args.sweep_dirs[0]
-    written = write_files(
-        rows, metrics, jobs, output_dir, plot=not args.no_plot, curve_metric=args.curve_metric
-    )
+    print_leaderboard(rows, metrics, jobs, higher_is_better, console, verdicts)
+    output_dir = args.output or sweep_dirs[0]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs, verdicts))
+    write_csv(rows, metrics, output_dir / "leaderboard.csv", verdicts)
+    written = ["leaderboard.md", "leaderboard.csv"]
+    if not args.no_plot:
+        plot_sweep(rows, metrics[0], args.curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
+        written.append("leaderboard.png")
     console.print(f"Wrote {', '.join(written)} to {output_dir}", soft_wrap=True)
 
 
-def write_files(
-    rows: list[Row],
-    metrics: list[str],
-    jobs: list[Job],
-    output_dir: Path,
-    plot: bool,
-    curve_metric: str | None,
-) -> list[str]:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs))
-    write_csv(rows, metrics, output_dir / "leaderboard.csv")
-    if not plot:
-        return ["leaderboard.md", "leaderboard.csv"]
-    plot_sweep(rows, metrics[0], curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
-    return ["leaderboard.md", "leaderboard.csv", "leaderboard.png"]
+def compare_two(paths: list[Path], selections: list[str], args: argparse.Namespace, console: Console) -> None:
+    """A against B on the test examples both have."""
+    if selections:
+        if len(selections) != 2 or not paths:
+            raise SystemExit(
+                "compare.py: a paired comparison takes sweep dirs and then two selections, "
+                f"e.g. `compare.py <sweep> model/attention=dot model/attention=none`; got {len(paths)} "
+                f"dirs and {len(selections)} selections ({', '.join(selections)})"
+            )
+        jobs = load_sweep(paths)
+        a, b = (outcomes_of(jobs, selection, args.split) for selection in selections)
+    else:
+        a, b = (pool(str(path), [path], args.split) for path in paths)
+    print_paired(a, b, compare_paired(a, b, args.alpha), args.split, args.alpha, console)
 
 
-def render(
-    rows: list[Row], metrics: list[str], jobs: list[Job], higher_is_better: bool, console: Console
-) -> None:
-    direction = "higher" if higher_is_better else "lower"
-    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds, × {SCALE}")
-    keys = varying_keys(rows)
-    table.add_column("#", justify="right")
-    for key in keys:
-        table.add_column(key)
-    for metric in metrics:
-        table.add_column(metric, justify="right", no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("min/run", justify="right")
-    for rank, row in enumerate(rows, start=1):
-        cells = [Text(row.configuration.get(key, "")) for key in keys]  # Text: values are not rich markup
-        metric_cells = [format_cell(row, metric) for metric in metrics]
-        table.add_row(str(rank), *cells, *metric_cells, str(row.n), format_minutes(row))
-    if not console.is_terminal:  # piped into a file or a log: full width rather than rich's default of 80
-        unbounded = console.options.update_width(10_000)
-        console.width = max(console.width, console.measure(table, options=unbounded).maximum)
-    console.print(table if rows else "No job has finished yet.")
-    counts = {
-        status: sum(job.status == status for job in jobs) for status in ("done", "failed", "unfinished")
-    }
-    console.print(
-        ", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(jobs)} jobs"
-    )
-    for line in problem_lines(jobs):
-        console.print(Text(line, style="red" if line.startswith("failed") else "yellow"), soft_wrap=True)
+def _are_two_runs(paths: list[Path]) -> bool:
+    """Two run dirs (each with its own .hydra/), not sweeps: compare them example by example."""
+    return len(paths) == 2 and all((path / OVERRIDES_FILE).is_file() for path in paths)
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
