@@ -89,7 +89,9 @@ def test_negatives_have_the_lengths_of_positives_and_test_long_is_longer() -> No
 
 
 def test_a_batch_has_a_mask_of_the_real_tokens() -> None:
-    batch = next(iter(loaded(batch_size=16).train_dataloader()))
+    datamodule = loaded(batch_size=16)
+    batch = next(iter(datamodule.train_dataloader()))
+    assert next(iter(datamodule.val_dataloader())).ids.tolist() == list(range(16))  # index in the split
     assert batch.tokens.shape[0] == batch.labels.shape[0] == 16
     assert batch.mask.sum(dim=1).tolist() == [int((row != 0).sum()) for row in batch.tokens]
     assert set(batch.mask.sum(dim=1).tolist()) <= set(range(8, 25, 2))

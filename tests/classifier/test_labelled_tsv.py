@@ -68,12 +68,12 @@ def test_missing_file_says_what_to_set(tmp_path: Path) -> None:
 def test_saved_metadata_is_used_and_unseen_symbols_or_labels_refused(tmp_path: Path) -> None:
     metadata = {"vocabulary": ["a", "b"], "labels": ["y", "x"]}
     path = write(tmp_path, "ab\tx\nba\ty\naa\tx\nbb\ty\n")
-    datamodule = loaded(path, val_fraction=0.25, test_fraction=0.25, metadata=metadata)
+    datamodule = loaded(path, val_fraction=0.25, test_fraction=0.25, **metadata)
     assert datamodule.metadata["labels"] == ["y", "x"]
     assert datamodule.metadata["vocabulary"][-2:] == ["a", "b"]
-    with pytest.raises(DataError, match=r"symbol\(s\) the model never saw \('c'\)"):
-        loaded(write(tmp_path, "ab\tx\nbc\ty\naa\tx\nbb\ty\n"), metadata=metadata)
-    with pytest.raises(DataError, match=r"not trained to predict \('z'\)"):
-        loaded(write(tmp_path, "ab\tx\nba\tz\naa\tx\nbb\ty\n"), metadata=metadata)
+    with pytest.raises(DataError, match=r"never saw \('c', first in example"):
+        loaded(write(tmp_path, "ab\tx\nbc\ty\naa\tx\nbb\ty\n"), **metadata)
+    with pytest.raises(DataError, match=r"not trained to predict \('z'"):
+        loaded(write(tmp_path, "ab\tx\nba\tz\naa\tx\nbb\ty\n"), **metadata)
     with pytest.raises(DataError, match="'labels'"):
-        loaded(path, metadata={"vocabulary": ["a", "b"]})
+        loaded(path, vocabulary=["a", "b"])

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import pytest
 import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from helpers import compose_config
 from plugboard.classifier import SequenceClassifier
-from plugboard.classifier.data import ClassificationBatch, DyckDataModule, collate
+from plugboard.classifier.data import ClassificationBatch, collate
 from plugboard.core.errors import DataError
+from plugboard.core.handoff import METADATA_KEY, data_metadata, instantiate_with_metadata
 from plugboard.core.paths import CONFIG_DIR
+from plugboard.core.rebuild import rebuild
 
 ATTENTIONS = sorted(path.stem for path in (CONFIG_DIR / "model" / "attention").glob("*.yaml"))
 METADATA = {"vocabulary": ["a", "b", "c"], "labels": ["no", "yes"]}
@@ -29,7 +33,7 @@ def classifier(attention: str = "additive", encoder: str = "gru", metadata=METAD
         encoder=part("encoder", encoder, **sizes),
         attention=part("attention", attention),
         optimizer=partial(torch.optim.Adam, lr=0.01),
-        metadata=metadata,
+        **metadata,
         head_hidden_size=16,
     )
 
@@ -39,7 +43,7 @@ def batch_of(texts: list[str], labels: list[int], model: SequenceClassifier) -> 
         (torch.tensor(model.vocabulary.encode(list(text))), torch.tensor(label))
         for text, label in zip(texts, labels, strict=True)
     ]
-    return collate(examples)
+    return collate(list(enumerate(examples)))
 
 
 @pytest.mark.parametrize("attention", ATTENTIONS)
@@ -82,23 +86,40 @@ def test_learns_a_separable_toy_set_in_a_few_steps() -> None:
         optimizer.step()
     assert loss.item() < 0.1
     assert model.predict_step(batch, 0) == ["yes"] * 4 + ["no"] * 4
+    outcomes = model.test_step(batch, 0)  # what the core writes to test_examples.jsonl
+    assert outcomes["split"] == "test"
+    assert outcomes["examples"]["id"].tolist() == list(range(8)) and outcomes["examples"]["correct"].all()
 
 
-def test_metadata_round_trip_rebuilds_the_same_model_and_data() -> None:
-    datamodule = DyckDataModule(train_size=40, val_size=10, test_size=10, batch_size=10)
+def test_checkpoint_metadata_rebuilds_the_same_model_and_data(tmp_path: Path) -> None:
+    """Through the core's hand-off: metadata to the model, into a checkpoint, back to both."""
+    small = ["data.train_size=40", "data.val_size=10", "data.test_size=10", "model.encoder.hidden_size=16"]
+    cfg = compose_config(["model=classifier", "data=dyck", *small], tmp_path)
+    datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
-    metadata = datamodule.metadata
-    assert metadata == {"vocabulary": list(metadata["vocabulary"]), "labels": ["unbalanced", "balanced"]}
-    model = classifier("general", metadata=metadata).eval()
-    rebuilt = classifier("general", metadata=metadata).eval()
-    rebuilt.load_state_dict(model.state_dict())  # strict: same embedding and head sizes
+    metadata = data_metadata(datamodule)
+    assert metadata == {"vocabulary": datamodule.vocabulary.tokens, "labels": ["unbalanced", "balanced"]}
+    model = instantiate_with_metadata(cfg.model, metadata).eval()
+    config = OmegaConf.to_container(cfg, resolve=True)
+    path = tmp_path / "model.ckpt"
+    torch.save({"state_dict": model.state_dict(), "config": config, METADATA_KEY: metadata}, path)
 
-    again = DyckDataModule(train_size=40, val_size=10, test_size=10, batch_size=10, metadata=metadata)
-    again.setup("test")
-    batch = next(iter(again.test_dataloader()[0]))
+    rebuilt = rebuild(path)
+    rebuilt.datamodule.setup("test")
+    batch = next(iter(rebuilt.datamodule.test_dataloader()[0]))
     assert torch.equal(batch.tokens, next(iter(datamodule.test_dataloader()[0])).tokens)
-    assert rebuilt.predict_step(batch, 0) == model.predict_step(batch, 0)
+    assert rebuilt.model.predict_step(batch, 0) == model.predict_step(batch, 0)
     assert set(model.predict_step(batch, 0)) <= {"unbalanced", "balanced"}
+
+    other = tmp_path / "other.tsv"
+    other.write_text("(<>)\tbalanced\n<()>\tbalanced\n", encoding="utf-8")
+    tsv = OmegaConf.create(
+        {"_target_": "plugboard.classifier.data.LabelledTsvDataModule", "path": str(other)}
+    )
+    with pytest.raises(DataError, match=r"the test data has symbols the model never saw \('<', '>'"):
+        rebuild(
+            path, data=OmegaConf.merge(tsv, {"tokenizer": "char", "val_fraction": 0, "test_fraction": 0.5})
+        ).datamodule.setup("test")
 
 
 def test_metadata_without_labels_is_one_paragraph() -> None:

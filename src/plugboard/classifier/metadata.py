@@ -1,7 +1,8 @@
 """What a classifier needs from its data, as plain data: `{"vocabulary": [...], "labels": [...]}`.
 
-The DataModule builds it, the model is built from it, and the checkpoint keeps it, so a
-model rebuilt for evaluation reads exactly the symbols and labels it was trained with.
+The DataModule exposes it as `metadata`; the core hands each entry to the model's constructor
+(`vocabulary=`, `labels=`) and keeps it in the checkpoint, so a model rebuilt for evaluation,
+and its DataModule, read exactly the symbols and labels it was trained with.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from plugboard.core.errors import DataError
 
 def read_metadata(metadata: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
     """(vocabulary tokens, label names), or one paragraph saying what is missing."""
-    missing = [key for key in ("vocabulary", "labels") if not (metadata or {}).get(key)]
+    metadata = {key: value for key, value in (metadata or {}).items() if value is not None}
+    missing = [key for key in ("vocabulary", "labels") if not metadata.get(key)]
     if missing:
         raise DataError(
             f"A sequence classifier is built from its data's metadata, a 'vocabulary' and a "
             f"'labels' list, but {' and '.join(repr(key) for key in missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} missing (got keys {sorted(metadata or {})}). "
+            f"{'is' if len(missing) == 1 else 'are'} missing (got keys {sorted(metadata)}). "
             "Pair model=classifier with a classification DataModule (data=dyck, "
             "data=labelled_tsv), or evaluate a checkpoint written by a classifier."
         )

@@ -2,12 +2,13 @@
 
 Its parts (encoder, attention, optimizer, scheduler) arrive as partials from the config
 groups under `configs/model/`, the same ones the seq2seq family uses, and are completed here
-with the sizes only the model knows. Vocabulary and labels come from the data's `metadata`.
+with the sizes only the model knows. `vocabulary` and `labels` come from the data's
+`metadata` (the core hands each entry over as the keyword of the same name).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import lightning as L
@@ -34,14 +35,15 @@ class SequenceClassifier(L.LightningModule):
         encoder: Callable[..., Encoder],
         attention: Callable[..., Attention],
         optimizer: Callable[..., torch.optim.Optimizer],
-        metadata: Mapping[str, Any],
+        vocabulary: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None,
         scheduler: Callable[..., Any] | None = None,
         scheduler_monitor: str = "val/loss",
         head_hidden_size: int = 64,
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        tokens, self.labels = read_metadata(metadata)
+        tokens, self.labels = read_metadata({"vocabulary": vocabulary, "labels": labels})
         self.vocabulary = Vocabulary(tokens)
         self.encoder = encoder(vocab_size=len(self.vocabulary), padding_idx=self.vocabulary.pad_id)
         self.pooling = AttentionPooling(self.encoder.output_size, attention)
@@ -76,15 +78,22 @@ class SequenceClassifier(L.LightningModule):
     def validation_step(self, batch: ClassificationBatch, batch_idx: int) -> None:
         self._evaluate("val", batch)
 
-    def test_step(self, batch: ClassificationBatch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self._evaluate(("test", "test_long")[dataloader_idx], batch)
+    def test_step(
+        self, batch: ClassificationBatch, batch_idx: int, dataloader_idx: int = 0
+    ) -> dict[str, Any]:
+        """Also returns whether each example was right, which `TestExampleOutcomes` writes to the
+        run dir (for paired comparisons between runs in compare.py)."""
+        split = ("test", "test_long")[dataloader_idx]
+        predicted = self._evaluate(split, batch)
+        return {"split": split, "examples": {"id": batch.ids, "correct": predicted == batch.labels}}
 
     def predict_step(self, batch: ClassificationBatch, batch_idx: int) -> list[str]:
         """The predicted label name of each sequence."""
         logits, _ = self(batch.tokens, batch.mask)
         return [self.labels[index] for index in logits.argmax(dim=-1).tolist()]
 
-    def _evaluate(self, split: str, batch: ClassificationBatch) -> None:
+    def _evaluate(self, split: str, batch: ClassificationBatch) -> torch.Tensor:
+        """Logs the loss, updates the metrics; returns the predicted label ids."""
         logits, _ = self(batch.tokens, batch.mask)
         loss = F.cross_entropy(logits.float(), batch.labels)
         self.log(
@@ -94,7 +103,9 @@ class SequenceClassifier(L.LightningModule):
             add_dataloader_idx=False,
             sync_dist=True,  # the mean over all processes under DDP
         )
-        self.metrics[split].update(logits.argmax(dim=-1), batch.labels)
+        predicted = logits.argmax(dim=-1)
+        self.metrics[split].update(predicted, batch.labels)
+        return predicted
 
     def _log_split_metrics(self, split: str) -> None:
         metrics = self.metrics[split]

@@ -8,17 +8,23 @@ from typing import NamedTuple
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
+#: An example as the loaders hold it: its index in its split, then (token ids, label id).
+IndexedExample = tuple[int, tuple[torch.Tensor, torch.Tensor]]
+
 
 class ClassificationBatch(NamedTuple):
-    """Padded token ids, their mask (True = real token) and one label id per sequence."""
+    """Padded token ids, their mask (True = real token), one label id per sequence, and each
+    example's index in its split (a stable id, written next to its test outcome)."""
 
     tokens: torch.Tensor  # [B, S] long
     mask: torch.Tensor  # [B, S] bool
     labels: torch.Tensor  # [B] long
+    ids: torch.Tensor  # [B] long
 
 
-def collate(examples: Sequence[tuple[torch.Tensor, torch.Tensor]], pad_id: int = 0) -> ClassificationBatch:
-    """Pads pre-tensorised (token ids, label id) pairs into a `ClassificationBatch`."""
-    tokens = pad_sequence([example[0] for example in examples], batch_first=True, padding_value=pad_id)
-    labels = torch.stack([example[1] for example in examples])
-    return ClassificationBatch(tokens, tokens != pad_id, labels)
+def collate(items: Sequence[IndexedExample], pad_id: int = 0) -> ClassificationBatch:
+    """Pads pre-tensorised (index, (token ids, label id)) items into a `ClassificationBatch`."""
+    tokens = pad_sequence([tokens for _, (tokens, _) in items], batch_first=True, padding_value=pad_id)
+    labels = torch.stack([label for _, (_, label) in items])
+    ids = torch.tensor([index for index, _ in items], dtype=torch.long)
+    return ClassificationBatch(tokens, tokens != pad_id, labels, ids)

@@ -2,16 +2,15 @@
 
 Subclasses say where labelled examples come from (`load_examples`). What the model needs from
 the data, its vocabulary and label names, is handed over as `metadata` (plain lists, kept
-in the checkpoint). Given `metadata` (a model rebuilt from a checkpoint, evaluated here),
-the DataModule encodes with those lists instead of building its own, and refuses data with
-a symbol or a label the model never saw.
+in the checkpoint). Given `vocabulary` and `labels` (the saved metadata of a model rebuilt
+from its checkpoint, evaluated here), the DataModule encodes with those lists instead of
+building its own, and refuses data with a symbol or a label the model never saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import Any
 
 import lightning as L
 import torch
@@ -26,13 +25,17 @@ from plugboard.data.vocabulary import SPECIALS, Vocabulary
 #: One example: its tokens and its label name.
 LabelledExample = tuple[list[str], str]
 SPLITS = ("train", "val", "test", "test_long")
+# The splits a trained model reads at each stage (when rebuilt from its checkpoint to evaluate).
+EVALUATED_SPLITS = {"validate": ("val",), "test": ("test", "test_long"), "predict": ("test",)}
 
 
 class ClassificationDataModule(L.LightningDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
-    The vocabulary is built from the training split (other splits' unseen symbols become
-    `<unk>`); the labels are `label_names()` (by default every label in any split, sorted).
+    The vocabulary holds every symbol of every split: one seen only in evaluation keeps an
+    untrained embedding (as `<unk>` would), and the saved model evaluated on this same data
+    later reads all of it. The labels are `label_names()` (by default every label, sorted).
+    With `vocabulary` and `labels` given, only the splits the stage evaluates are kept.
     """
 
     def __init__(
@@ -42,13 +45,15 @@ class ClassificationDataModule(L.LightningDataModule):
         pin_memory: bool = False,
         persistent_workers: bool = False,
         bucket_by_length: bool = False,
-        metadata: Mapping[str, Any] | None = None,
+        vocabulary: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0
         self.bucket_by_length = bucket_by_length
-        self.saved_metadata = dict(metadata) if metadata is not None else None
+        given = {"vocabulary": vocabulary, "labels": labels}
+        self.saved_metadata = given if vocabulary is not None or labels is not None else None
         self.vocabulary: Vocabulary | None = None
         self.labels: list[str] = []
         self.examples: dict[str, list[LabelledExample]] = {}
@@ -78,13 +83,16 @@ class ClassificationDataModule(L.LightningDataModule):
             return
         self.examples = self.load_examples()
         if self.saved_metadata is None:
-            train = self.examples["train"]
-            self.vocabulary = Vocabulary.from_sequences(tokens for tokens, _ in train)
+            self.vocabulary = Vocabulary.from_sequences(
+                tokens for examples in self.examples.values() for tokens, _ in examples
+            )
             self.labels = self.label_names(self.examples)
         else:
             tokens, self.labels = read_metadata(self.saved_metadata)
             self.vocabulary = Vocabulary(tokens)
-            self._check_against_saved_metadata()
+            evaluated = EVALUATED_SPLITS.get(stage or "fit", SPLITS)
+            self.examples = {split: part for split, part in self.examples.items() if split in evaluated}
+            self._refuse_what_the_model_cannot_read()
         label_ids = {label: index for index, label in enumerate(self.labels)}
         self.tensors = {
             split: [
@@ -97,25 +105,27 @@ class ClassificationDataModule(L.LightningDataModule):
             for split, examples in self.examples.items()
         }
 
-    def _check_against_saved_metadata(self) -> None:
-        """One paragraph for data the saved model cannot read: unseen symbols or labels."""
+    def _refuse_what_the_model_cannot_read(self) -> None:
+        """One paragraph for data with a symbol or a label not in the saved metadata."""
         known_symbols, known_labels = set(self.vocabulary.tokens) - set(SPECIALS), set(self.labels)
         for split, examples in self.examples.items():
-            symbols = sorted({token for tokens, _ in examples for token in tokens} - known_symbols)
-            labels = sorted({label for _, label in examples} - known_labels)
-            if symbols:
-                raise DataError(
-                    f"{self.describe()}: the {split} split has {len(symbols)} symbol(s) the model "
-                    f"never saw ({_listed(symbols)}); its vocabulary holds {len(known_symbols)} "
-                    f"({_listed(sorted(known_symbols))}). Evaluate on data written with those "
-                    "symbols (and the same data.tokenizer), or train a model on this data."
-                )
-            if labels:
-                raise DataError(
-                    f"{self.describe()}: the {split} split has label(s) the model was not trained "
-                    f"to predict ({_listed(labels)}); it knows {_listed(self.labels)}. Evaluate "
-                    "on data with those labels only, or train a model on this data."
-                )
+            for number, (tokens, label) in enumerate(examples, start=1):
+                symbols = sorted(set(tokens) - known_symbols)
+                if symbols:
+                    raise DataError(
+                        f"{self.describe()}: the {split} data has symbols the model never saw "
+                        f"({_listed(symbols)}, first in example {number}: {' '.join(tokens)!r}); its "
+                        f"vocabulary, saved in its checkpoint, holds {len(known_symbols)} "
+                        f"({_listed(sorted(known_symbols))}). Evaluate on data written with those "
+                        "symbols (and the same data.tokenizer), or train a model on this data."
+                    )
+                if label not in known_labels:
+                    raise DataError(
+                        f"{self.describe()}: the {split} data has a label the model was not trained "
+                        f"to predict ({label!r}, first in example {number}); it knows "
+                        f"{_listed(self.labels)}. Evaluate on data with those labels only, or train "
+                        "a model on this data."
+                    )
 
     @property
     def test_splits(self) -> list[str]:
@@ -132,7 +142,7 @@ class ClassificationDataModule(L.LightningDataModule):
         else:
             batching = {"batch_size": self.batch_size, "shuffle": shuffle}
         return DataLoader(
-            examples,
+            list(enumerate(examples)),  # each example with its index in the split: a stable id
             **batching,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
