@@ -6,7 +6,7 @@ does not tell the classes apart, and its length is drawn like a positive's. Nega
 cue visible in one or two symbols are rejected as too easy: a closing bracket first, an
 opening bracket last, or an opening bracket directly followed by a closing one of another
 kind (`[)`). What is left is only visible by tracking the nesting, which gets harder with
-length; e.g. `([()[]{}])` is positive, `([()[]{])}` negative.
+length; e.g. `(()[[]])` is positive, `(()[[])]` negative.
 """
 
 from __future__ import annotations
