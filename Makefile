@@ -8,7 +8,7 @@ SYSTEM_PYTHON ?= python3
 TORCH ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: env train sweep test test-all lint format bench clean-logs
+.PHONY: env train sweep test test-all lint format bench gpu-check clean-logs
 
 env: $(VENV)/.installed
 
@@ -45,6 +45,15 @@ bench: env
 	$(PYTHON) -m benchmarks.attention_cost $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.data_loading $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.bucketing $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.attention_prepare $(BENCH_ARGS)
+
+## Everything that needs a GPU (precisions, compile, DDP, attention cost), one markdown table in
+## logs/gpu_check/. Runs on the Python and torch already there, never installs torch; without a
+## GPU it says so and stops. Offline: GPU_ARGS="--wheelhouse <dir>" (see scripts/gpu_check.py).
+GPU_PYTHON ?= python3
+GPU_ARGS ?=
+gpu-check:
+	$(GPU_PYTHON) scripts/gpu_check.py $(GPU_ARGS)
 
 lint: env
 	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .

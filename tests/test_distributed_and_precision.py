@@ -29,6 +29,7 @@ def test_ddp_on_two_cpu_processes_writes_one_run_and_matches_a_single_process(tm
     assert len(list(ddp.rglob("metrics.json"))) == 1
     assert len(list(ddp.rglob("metrics.csv"))) == 1
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert (run_dir / "train_ddp_process_1.log").is_file()  # rank 1 logs beside rank 0
     # Per-example outcomes gathered from both processes, each example once, written once.
     lines = [json.loads(line) for line in (run_dir / "test_examples.jsonl").read_text().splitlines()]
     assert sorted(line["id"] for line in lines if line["split"] == "test") == list(range(16))

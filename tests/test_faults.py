@@ -14,6 +14,7 @@ import torch
 
 from helpers import TINY, read_json, run_entry_point, single_run_dir
 from plugboard.core.paths import PROJECT_ROOT
+from plugboard.core.resolvers import wandb_run_id
 
 # Three short epochs: long enough to interrupt, short enough to finish in seconds.
 EPOCHS = [*TINY, "trainer.max_epochs=3", "callbacks.early_stopping.patience=100"]
@@ -134,7 +135,7 @@ def test_resuming_continues_logs_and_the_wandb_run_in_the_same_dir(tmp_path: Pat
     first = ["debug=limit", "trainer.max_epochs=1", *TINY, loggers]
     assert_succeeded(run_entry_point("train.py", first, tmp_path))
     run_dir = single_run_dir(tmp_path, "debug")
-    run_id = (run_dir / "wandb_run_id.txt").read_text().strip()
+    run_id = wandb_run_id(str(run_dir))  # named after the run dir, so the resumed run finds it
 
     resumed = ["debug=limit", "trainer.max_epochs=2", *TINY, loggers, "ckpt_path=last"]
     assert_succeeded(run_entry_point("train.py", resumed, tmp_path))

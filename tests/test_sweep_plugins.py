@@ -5,13 +5,14 @@ Each test skips when its plugin is not installed (`pip install -e ".[sweep]"`, `
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from helpers import TINY, read_json, run_entry_point
+from helpers import TINY, read_json, run_entry_point, run_script
 from plugboard.core.paths import CONFIG_DIR
 
 # option -> (plugin package, launcher class, settings the option must set)
@@ -149,3 +150,65 @@ def test_optuna_search_runs_trials_and_writes_the_best(tmp_path: Path):
     assert 0.0 <= results.best_value <= 1.0
     # TINY fixes model.encoder.hidden_size on the command line, which takes it out of the search.
     assert set(results.best_params) == {"model/attention", "model.optimizer.lr", "model.encoder.dropout"}
+
+
+def sbatch_script(overrides: list[str], folder: Path) -> str:
+    """The batch script `launcher=slurm` submits for these overrides, built as the plugin builds it."""
+    import submitit
+    from hydra.utils import instantiate
+    from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
+
+    params = dict(
+        instantiate(
+            compose_with_hydra([group_override("launcher", "slurm"), *overrides]).hydra.launcher
+        ).params
+    )
+    params.pop("submitit_folder"), params.pop("max_num_timeout")
+    common = set(OmegaConf.structured(BaseQueueConf).keys())
+    executor = submitit.AutoExecutor(cluster="slurm", folder=folder)
+    executor.update_parameters(
+        **{key if key in common else f"slurm_{key}": value for key, value in params.items()}
+    )
+    return executor._executor._make_submission_file_text("python -m submitit.core._submit", "job")
+
+
+def test_slurm_launcher_reserves_what_the_trainer_asks_for_and_requeues_through_lightning(
+    tmp_path, monkeypatch
+):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    fake_srun = tmp_path / "bin" / "srun"  # submitit looks for srun before it writes a script
+    fake_srun.parent.mkdir()
+    fake_srun.write_text("#!/bin/sh\n")
+    fake_srun.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_srun.parent}{os.pathsep}{os.environ['PATH']}")
+
+    script = sbatch_script(["trainer=ddp", "trainer.devices=8", "trainer.num_nodes=2"], tmp_path)
+    for flag in ("--nodes=2", "--ntasks-per-node=8", "--gpus-per-node=8", "--time=120", "--requeue"):
+        assert f"#SBATCH {flag}\n" in script, flag
+    # SIGUSR1 is what Lightning's SLURMEnvironment(auto_requeue=True) saves and requeues on.
+    assert "#SBATCH --signal=USR1@120\n" in script
+    cpu_script = sbatch_script(["trainer=ddp_cpu"], tmp_path)
+    assert "--ntasks-per-node=2\n" in cpu_script and "--gpus-per-node" not in cpu_script
+
+
+def test_slurm_launcher_refuses_a_device_count_it_cannot_map():
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    cfg = compose_with_hydra([group_override("launcher", "slurm"), "trainer=ddp", "trainer.devices=-1"])
+    with pytest.raises(Exception, match="needs the number of devices per node, e.g. trainer.devices=4"):
+        OmegaConf.to_container(cfg.hydra.launcher, resolve=True)
+
+
+# 60-130 s on 2 shared cores: each job is a fresh process that imports torch and Lightning.
+@pytest.mark.slow
+def test_a_sweep_through_submitit_runs_its_jobs_and_compare_reads_it(tmp_path: Path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    overrides = ["-m", "hydra/launcher=submitit_local", "seed=1,2", "debug=limit", *TINY]
+    assert_succeeded(run_entry_point("train.py", overrides, tmp_path, timeout=900))
+
+    sweep_dir = single_sweep_dir(tmp_path)
+    for job in ("0", "1"):
+        assert read_json(sweep_dir / job / "metrics.json")["status"] == "done", job
+    assert list((sweep_dir / ".submitit").iterdir())  # the jobs ran through submitit
+    comparison = run_script("compare.py", [str(sweep_dir)])
+    assert_succeeded(comparison)
+    assert "2 done, 0 failed" in comparison.stdout and (sweep_dir / "leaderboard.md").is_file()

@@ -42,8 +42,6 @@ from plugboard.core.analysis import (
 from plugboard.core.analysis.console import print_leaderboard, print_paired
 from plugboard.core.analysis.sweep import OVERRIDES_FILE
 
-DEFAULT_METRICS = ["test/exact_match", "test_long/exact_match", "test/cer", "test/bleu"]
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     description, _, examples = __doc__.partition("\n\n    ")
@@ -62,7 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "or two run dirs",
     )
     parser.add_argument(
-        "--metric", default="test/exact_match", help="rank by this metric (default: %(default)s)"
+        "--metric",
+        help="rank by this metric (default: the metric the jobs were trained to watch, `monitor` in "
+        "their config, on the test set when they report it: val/exact_match -> test/exact_match)",
     )
     direction = parser.add_mutually_exclusive_group()
     direction.add_argument(
@@ -80,7 +80,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         metavar="METRIC",
         help="more metric columns, after --metric; those no job reported are left out "
-        f"(default: {' '.join(DEFAULT_METRICS)})",
+        "(default: the ranking metric on the other test splits, e.g. test_long/exact_match)",
     )
     parser.add_argument(
         "--alpha",
@@ -134,18 +134,20 @@ def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Conso
     """The leaderboard, on screen and written to leaderboard.md/.csv/.png."""
     jobs = load_sweep(sweep_dirs)
     reported = sorted({metric for job in jobs for metric in job.metrics})
+    args.metric, monitored_higher = ranking_metric(jobs, reported, args.metric)
     if reported and args.metric not in reported:
         raise SystemExit(
             f"compare.py: no job reported {args.metric!r}; the jobs report: {', '.join(reported)}"
         )
     higher_is_better = args.higher_is_better
     if higher_is_better is None:
-        higher_is_better = not lower_is_better(args.metric)
+        higher_is_better = (
+            monitored_higher if monitored_higher is not None else not lower_is_better(args.metric)
+        )
     rows = leaderboard(jobs, args.metric, higher_is_better)
-    metrics = [
-        args.metric,
-        *(m for m in args.metrics or DEFAULT_METRICS if m != args.metric and m in reported),
-    ]
+    name = args.metric.split("/", 1)[-1]
+    other_splits = [m for m in reported if m.startswith("test") and m.split("/", 1)[-1] == name]
+    metrics = [args.metric, *(m for m in args.metrics or other_splits if m != args.metric and m in reported)]
     if args.metrics:
         for metric in sorted(set(args.metrics) - set(reported)):
             console.print(f"No job reported {metric}: left out.")
@@ -165,6 +167,20 @@ def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Conso
         plot_sweep(rows, metrics[0], args.curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
         written.append("leaderboard.png")
     console.print(f"Wrote {', '.join(written)} to {output_dir}", soft_wrap=True)
+
+
+def ranking_metric(jobs: list, reported: list[str], chosen: str | None) -> tuple[str, bool | None]:
+    """`--metric`, else what the jobs watched (`monitor` in metrics.json), on the test set when the
+    jobs report it there; with whether higher is better when the monitor says so (None: guess)."""
+    monitor = next((job.monitor for job in jobs if job.monitor), None)
+    higher = None if monitor is None else monitor.get("mode") == "max"
+    if chosen:
+        same = monitor is not None and chosen.split("/", 1)[-1] == monitor["metric"].split("/", 1)[-1]
+        return chosen, higher if same else None
+    if monitor is None:
+        return ("test/loss" if "test/loss" in reported else "val/loss"), False
+    on_test = "test/" + monitor["metric"].split("/", 1)[-1]
+    return (on_test if on_test in reported else monitor["metric"]), higher
 
 
 def compare_two(paths: list[Path], selections: list[str], args: argparse.Namespace, console: Console) -> None:

@@ -5,6 +5,8 @@
   keeps its traceback. `HYDRA_FULL_ERROR=1` shows the traceback for both.
 - In a sweep a failed job is recorded and the sweep goes on; re-running a sweep into the same
   dir (`hydra.sweep.dir=...`) skips the jobs already `done` with the same overrides.
+- Processes a DDP job starts join this job in its dir (`launch`); with `launcher=joblib` on a
+  multi-GPU machine each job trains on its own GPU (`device_pool`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from hydra.types import RunMode
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
+from plugboard.core.device_pool import device_for_this_job
 from plugboard.core.errors import user_message
 from plugboard.core.extras import apply_extras
+from plugboard.core.launch import command_line_of_this_job
 from plugboard.core.logging import get_logger
 from plugboard.core.run_record import read_metrics, write_metrics, write_run_info
 
@@ -46,7 +50,8 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
     try:
         apply_extras(cfg, output_dir)
         write_run_info(output_dir)
-        metrics = work(cfg)
+        with command_line_of_this_job(output_dir), device_for_this_job(cfg):
+            metrics = work(cfg)
     except Exception as error:
         message = user_message(error)
         write_metrics(

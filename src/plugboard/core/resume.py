@@ -7,12 +7,15 @@ run's own dir, so its logs continue where they stopped instead of starting a new
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from plugboard.core.errors import ConfigError
 
 LAST = "last"
+# Set by SLURM to a job it requeued, by torchrun to processes it restarted.
+RESTART_COUNTS = ("SLURM_RESTART_COUNT", "TORCHELASTIC_RESTART_COUNT")
 
 
 def last_checkpoint(run_dir: str | Path) -> Path:
@@ -26,18 +29,26 @@ def newest_resumable_run(runs_dir: str | Path) -> Path | None:
 
 
 def run_dir(ckpt_path: str | None, runs_dir: str, new_run_name: str) -> str:
-    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or a new one.
+    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or `runs_dir/new_run_name`.
 
-    With nothing to resume the run gets a new dir, where `checkpoint_to_resume` reports the problem.
+    Only a name: resolving a config creates nothing. The new dir is claimed (`claim_new_run_dir`)
+    when the run starts. With nothing to resume the run gets a new dir, where
+    `checkpoint_to_resume` reports the problem.
     """
-    if ckpt_path == LAST and (newest := newest_resumable_run(runs_dir)) is not None:
-        return str(newest)
+    resumed = resumed_run_dir(ckpt_path, runs_dir)
+    return str(resumed) if resumed is not None else str(Path(runs_dir) / new_run_name)
+
+
+def resumed_run_dir(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
+    """The run of this task that `ckpt_path` continues (`last`, or a checkpoint inside one), if any."""
+    if ckpt_path == LAST:
+        return newest_resumable_run(runs_dir)
     if ckpt_path:
         runs = Path(runs_dir).resolve()
         checkpoint = Path(ckpt_path).resolve()
         if checkpoint.parent.name == "checkpoints" and checkpoint.parent.parent.parent == runs:
-            return str(checkpoint.parent.parent)
-    return new_run_dir(runs_dir, new_run_name)
+            return checkpoint.parent.parent
+    return None
 
 
 _claimed_run_dirs: dict[tuple[str, str], str] = {}
@@ -49,7 +60,7 @@ def new_run_dir(runs_dir: str, name: str) -> str:
     Runs are named by their start second, so two started together (a script launching jobs,
     two terminals) would otherwise share a dir and overwrite each other's checkpoints and
     logs. The dir is claimed with an atomic mkdir; the answer is kept for the process, as
-    Hydra may resolve the run dir more than once.
+    a run may ask more than once.
     """
     key = (runs_dir, name)
     if key not in _claimed_run_dirs:
@@ -66,8 +77,27 @@ def new_run_dir(runs_dir: str, name: str) -> str:
     return _claimed_run_dirs[key]
 
 
+def claim_run_dir(resolved: str | Path, ckpt_path: str | None) -> Path:
+    """The dir a starting run writes into, from what `run_dir` resolved: a resumed run keeps its
+    own; a new one is claimed (created, with a `_1` suffix when another run holds the name)."""
+    resolved = Path(resolved)
+    resumed = resumed_run_dir(ckpt_path, resolved.parent)
+    if resumed is not None and resumed.resolve() == resolved.resolve():
+        return resolved
+    return Path(new_run_dir(str(resolved.parent), resolved.name))
+
+
 def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str | None:
-    """`last` -> the run's `checkpoints/last.ckpt`; any other value is a path, kept as it is."""
+    """`last` -> the run's `checkpoints/last.ckpt`; any other value is a path, kept as it is.
+
+    Without a ckpt_path, a job that SLURM requeued or torchrun restarted goes on from its own
+    newest checkpoint: `last.ckpt` or the `hpc_ckpt_<n>.ckpt` Lightning saved on SIGUSR1.
+    """
+    if not ckpt_path and _restarted_by_launcher():
+        saved = [last_checkpoint(output_dir), *Path(output_dir).glob("hpc_ckpt_*.ckpt")]
+        saved = [path for path in saved if path.is_file()]
+        if saved:
+            return str(max(saved, key=lambda path: path.stat().st_mtime))
     if ckpt_path == LAST:
         path = last_checkpoint(output_dir)
         if not path.is_file():
@@ -83,6 +113,10 @@ def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str |
             "(they are in <run dir>/checkpoints/), or ckpt_path=last for the newest run of this task."
         )
     return ckpt_path
+
+
+def _restarted_by_launcher() -> bool:
+    return any(os.environ.get(name, "0") not in ("", "0") for name in RESTART_COUNTS)
 
 
 def check_resumable(model: Any, path: str, config: dict[str, Any]) -> None:
