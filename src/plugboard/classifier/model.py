@@ -1,0 +1,132 @@
+"""The sequence classifier LightningModule: encoder, attention pooling, classification head.
+
+Its parts (encoder, attention, optimizer, scheduler) arrive as partials from the config
+groups under `configs/model/`, the same ones the seq2seq family uses, and are completed here
+with the sizes only the model knows. `vocabulary` and `labels` come from the data's
+`metadata` (the core hands each entry over as the keyword of the same name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from plugboard.classifier.data.batch import ClassificationBatch
+from plugboard.classifier.metadata import read_metadata
+from plugboard.classifier.metrics import classification_metrics
+from plugboard.classifier.pooling import AttentionPooling
+from plugboard.data.vocabulary import Vocabulary
+from plugboard.modules.attention.base import Attention
+from plugboard.modules.encoders.base import Encoder
+
+EVALUATION_SPLITS = ("val", "test", "test_long")
+
+
+class SequenceClassifier(L.LightningModule):
+    """logits = head(pool(encoder(tokens))); cross-entropy against one label per sequence."""
+
+    def __init__(
+        self,
+        encoder: Callable[..., Encoder],
+        attention: Callable[..., Attention],
+        optimizer: Callable[..., torch.optim.Optimizer],
+        vocabulary: Sequence[str] | None = None,
+        labels: Sequence[str] | None = None,
+        scheduler: Callable[..., Any] | None = None,
+        scheduler_monitor: str = "val/loss",
+        head_hidden_size: int = 64,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        tokens, self.labels = read_metadata({"vocabulary": vocabulary, "labels": labels})
+        self.vocabulary = Vocabulary(tokens)
+        self.encoder = encoder(vocab_size=len(self.vocabulary), padding_idx=self.vocabulary.pad_id)
+        self.pooling = AttentionPooling(self.encoder.output_size, attention)
+        self.head = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(self.pooling.output_size, head_hidden_size),
+            nn.Tanh(),
+            nn.Linear(head_hidden_size, len(self.labels)),
+        )
+        self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
+        self.scheduler_monitor = scheduler_monitor
+        self.metrics = nn.ModuleDict(
+            {split: classification_metrics(len(self.labels)) for split in EVALUATION_SPLITS}
+        )
+
+    # ----- the model -----------------------------------------------------------------
+    def forward(
+        self, tokens: torch.Tensor, mask: torch.Tensor, need_weights: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """tokens [B, S], mask [B, S] -> logits [B, labels], pooling weights [B, S] (if asked)."""
+        states = self.encoder(tokens, mask).states
+        pooled, weights = self.pooling(states, mask, need_weights=need_weights)
+        return self.head(pooled), weights
+
+    # ----- Lightning hooks ----------------------------------------------------------------
+    def training_step(self, batch: ClassificationBatch, batch_idx: int) -> torch.Tensor:
+        logits, _ = self(batch.tokens, batch.mask)
+        loss = F.cross_entropy(logits.float(), batch.labels)
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch.labels.shape[0])
+        return loss
+
+    def validation_step(self, batch: ClassificationBatch, batch_idx: int) -> None:
+        self._evaluate("val", batch)
+
+    def test_step(
+        self, batch: ClassificationBatch, batch_idx: int, dataloader_idx: int = 0
+    ) -> dict[str, Any]:
+        """Also returns whether each example was right, which `TestExampleOutcomes` writes to the
+        run dir (for paired comparisons between runs in compare.py)."""
+        split = ("test", "test_long")[dataloader_idx]
+        predicted = self._evaluate(split, batch)
+        return {"split": split, "examples": {"id": batch.ids, "correct": predicted == batch.labels}}
+
+    def predict_step(self, batch: ClassificationBatch, batch_idx: int) -> list[str]:
+        """The predicted label name of each sequence."""
+        logits, _ = self(batch.tokens, batch.mask)
+        return [self.labels[index] for index in logits.argmax(dim=-1).tolist()]
+
+    def _evaluate(self, split: str, batch: ClassificationBatch) -> torch.Tensor:
+        """Logs the loss, updates the metrics; returns the predicted label ids."""
+        logits, _ = self(batch.tokens, batch.mask)
+        loss = F.cross_entropy(logits.float(), batch.labels)
+        self.log(
+            f"{split}/loss",
+            loss,
+            batch_size=batch.labels.shape[0],
+            add_dataloader_idx=False,
+            sync_dist=True,  # the mean over all processes under DDP
+        )
+        predicted = logits.argmax(dim=-1)
+        self.metrics[split].update(predicted, batch.labels)
+        return predicted
+
+    def _log_split_metrics(self, split: str) -> None:
+        metrics = self.metrics[split]
+        if any(metric.update_called for metric in metrics.values()):  # no test_long split: no log
+            for name, value in metrics.compute().items():
+                self.log(f"{split}/{name}", value, prog_bar=name == "acc", add_dataloader_idx=False)
+        metrics.reset()
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_split_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        for split in ("test", "test_long"):
+            self._log_split_metrics(split)
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(params=self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        scheduler = self.scheduler_factory(optimizer=optimizer)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
+        }
