@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
@@ -62,3 +63,13 @@ def single_run_dir(log_dir: Path, task_name: str = "train") -> Path:
 
 def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
+
+
+def import_or_skip(module: str):
+    """The module, or a skip when it is not installed; in CI (`CI=true`), where `make test` installs
+    the dev extra, a missing module is a broken environment and the test fails instead."""
+    if os.environ.get("CI") == "true":
+        import importlib
+
+        return importlib.import_module(module)
+    return pytest.importorskip(module)

@@ -158,9 +158,8 @@ def render(
         unbounded = console.options.update_width(10_000)
         console.width = max(console.width, console.measure(table, options=unbounded).maximum)
     console.print(table if rows else "No job has finished yet.")
-    counts = {
-        status: sum(job.status == status for job in jobs) for status in ("done", "failed", "unfinished")
-    }
+    statuses = ("done", "pruned", "failed", "unfinished")
+    counts = {status: sum(job.status == status for job in jobs) for status in statuses}
     console.print(
         ", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(jobs)} jobs"
     )
