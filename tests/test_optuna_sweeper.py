@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from helpers import TINY, import_or_skip, read_json, run_entry_point
@@ -144,3 +145,55 @@ def test_hydra_finds_the_sweeper_without_importing_optuna():
     names, imported_optuna = json.loads(result.stdout.strip().splitlines()[-1])
     assert "PlugboardOptunaSweeper" in names
     assert not imported_optuna
+
+
+# About a minute on 2 cores (two processes each import torch and Lightning); the sweeps above
+# cover the single-process path.
+@pytest.mark.slow
+def test_under_ddp_rank_zero_reports_and_every_rank_stops(tmp_path: Path):
+    optuna = import_or_skip("optuna")
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    # What the sweeper does before launching a job: a study in the journal with a running trial 0.
+    journal(tmp_path).parent.mkdir(parents=True)
+    storage = JournalStorage(JournalFileBackend(str(journal(tmp_path))))
+    study = optuna.create_study(study_name="attention_optuna", storage=storage, direction="maximize")
+    study.ask()
+
+    overrides = [
+        "hparams_search=attention_optuna",
+        "hydra/sweeper/pruner=threshold",
+        "hydra.sweeper.pruner.lower=2.0",
+        "trainer=ddp_cpu",
+        *SMALL,
+    ]
+    result = run_entry_point("train.py", overrides, tmp_path, timeout=600, PLUGBOARD_OPTUNA_TRIAL="0")
+    assert_succeeded(result)
+    (record,) = tmp_path.rglob("metrics.json")  # one record, written by rank 0
+    assert read_json(record)["status"] == "pruned"
+    (trial,) = optuna.load_study(study_name="attention_optuna", storage=storage).trials
+    assert list(trial.intermediate_values) == [0]  # one report for epoch 0, from rank 0 only
+    assert trial.user_attrs["pruned_at_epoch"] == 0
+
+
+# 40-60 s on 2 cores: each joblib worker imports torch and Lightning anew.
+@pytest.mark.slow
+def test_trials_run_in_parallel_through_the_joblib_launcher(tmp_path: Path):
+    import_or_skip("optuna")
+    import_or_skip("hydra_plugins.hydra_joblib_launcher")
+    overrides = [
+        *SEARCH,
+        "launcher=joblib",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.n_trials=2",
+        "hydra/sweeper/pruner=threshold",
+        "hydra.sweeper.pruner.lower=2.0",
+    ]
+    result = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(result)
+    assert "Joblib.Parallel(n_jobs=2" in result.stdout + result.stderr
+    (sweep,) = sweep_dirs(tmp_path)
+    # The worker processes found their trials in the journal and pruned them.
+    assert [read_json(sweep / job / "metrics.json")["status"] for job in ("0", "1")] == ["pruned"] * 2
+    assert [trial["state"] for trial in stored_trials(tmp_path).values()] == ["PRUNED", "PRUNED"]
