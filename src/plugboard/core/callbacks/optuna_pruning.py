@@ -32,11 +32,15 @@ class OptunaPruning(L.Callback):
         self._active = False
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        self._active = stage == "fit" and TRIAL_ENV in os.environ
-        if self._active and trainer.is_global_zero:
+        # The environment is the same on every rank, so all ranks take part in the broadcast or none.
+        self._active = False
+        if stage != "fit" or TRIAL_ENV not in os.environ:
+            return
+        if trainer.is_global_zero:
             self._trial = trial_of_this_job()
-            self._active = self._trial is not None
-        self._active = trainer.strategy.broadcast(self._active, src=0) if self._active else False
+            if self._trial is not None:
+                log.info(f"Reporting {self.monitor} to Optuna trial {self._trial.number} after each epoch")
+        self._active = trainer.strategy.broadcast(self._trial is not None, src=0)
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not self._active or trainer.sanity_checking:
