@@ -1,7 +1,7 @@
 """An Optuna search with and without pruning: best validation value, epochs trained, wall time.
 
-    python -m benchmarks.pruning           # 12 trials of up to 6 epochs per arm, arms alternated twice
-    python -m benchmarks.pruning --quick   # 8 trials of up to 4 epochs, once
+    python -m benchmarks.pruning           # 12 trials of up to 6 epochs per arm, arms alternated 3 times
+    python -m benchmarks.pruning --quick   # 8 trials of up to 4 epochs on less data, once
 
 Both arms run the real `train.py -m hparams_search=attention_optuna` (TPE, the preset's sampler
 seed, the same trial count) on a small reverse task (sequences of up to 8 symbols), watching
@@ -27,7 +27,6 @@ SEARCH = [
     "hparams_search=attention_optuna",
     "data.task.max_length=8",
     "data.task.long_max_length=10",
-    "data.train_size=600",
     "data.val_size=100",
     "data.test_size=100",
     "data.batch_size=32",
@@ -56,8 +55,12 @@ ARMS = {
 
 def main() -> None:
     args = argument_parser(__doc__).parse_args()
-    trials, epochs, runs = (8, 4, 1) if args.quick else (12, 6, 2)
-    sizes = [f"hydra.sweeper.n_trials={trials}", f"trainer.max_epochs={epochs}"]
+    trials, epochs, runs, examples = (8, 4, 1, 600) if args.quick else (12, 6, 3, 1500)
+    sizes = [
+        f"hydra.sweeper.n_trials={trials}",
+        f"trainer.max_epochs={epochs}",
+        f"data.train_size={examples}",
+    ]
     results: dict[str, dict] = {arm: {"wall_s": []} for arm in ARMS}
     for run in range(runs):
         for arm, overrides in ARMS.items():
@@ -72,7 +75,7 @@ def main() -> None:
                 results[arm]["wall_s"].append(round(time.perf_counter() - started, 1))
                 results[arm].update(read_study(Path(log_dir)))
             print(f"run {run + 1}/{runs} {arm:<14} {results[arm]}", flush=True)
-    report(results, trials, epochs, runs, args.quick, args.output_dir)
+    report(results, (trials, epochs, examples), runs, args.quick, args.output_dir)
 
 
 def read_study(log_dir: Path) -> dict:
@@ -92,7 +95,8 @@ def read_study(log_dir: Path) -> dict:
     }
 
 
-def report(results: dict, trials: int, epochs: int, runs: int, quick: bool, output_dir: Path) -> None:
+def report(results: dict, sizes: tuple[int, int, int], runs: int, quick: bool, output_dir: Path) -> None:
+    trials, epochs, examples = sizes
     rows = [
         [
             arm,
@@ -105,15 +109,22 @@ def report(results: dict, trials: int, epochs: int, runs: int, quick: bool, outp
     ]
     markdown = (
         "## Optuna search with and without pruning\n\n"
-        f"{trials} trials of up to {epochs} epochs, TPE with one seed; best validation token accuracy; "
-        f"minutes: median of {runs} alternating run(s).\n\n"
+        f"{trials} trials of up to {epochs} epochs on {examples} training examples, TPE with one seed; "
+        f"best validation token accuracy; minutes: median of {runs} alternating run(s).\n\n"
         + markdown_table(["arm", "best val/token_accuracy", "epochs trained", "pruned", "minutes"], rows)
     )
     write_results(
         output_dir,
         "pruning",
         markdown,
-        {"quick": quick, "runs": runs, "trials": trials, "max_epochs": epochs, **results},
+        {
+            "quick": quick,
+            "runs": runs,
+            "trials": trials,
+            "max_epochs": epochs,
+            "train_size": examples,
+            **results,
+        },
     )
 
 
