@@ -1,6 +1,6 @@
-"""Decode raw strings: `python predict.py ckpt_path=<.ckpt> inputs='["12 march 2021", "3/4/99"]'`."""
+"""Predict with a checkpoint: `python predict.py ckpt_path=<.ckpt> [inputs='["12 march 2021"]']`."""
 
-from plugboard.seq2seq.predict import main
+from plugboard.core.predict import main
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -65,11 +66,9 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def import_or_skip(module: str):
-    """The module, or a skip when it is not installed; in CI (`CI=true`), where `make test` installs
-    the dev extra, a missing module is a broken environment and the test fails instead."""
-    if os.environ.get("CI") == "true":
-        import importlib
-
+def require(module: str) -> Any:
+    """Imports a package the tests need: without it the test is skipped, but under CI (CI=true,
+    where `make test` installs every dependency) it fails, so a missing package is never hidden."""
+    if os.environ.get("CI", "").lower() == "true":
         return importlib.import_module(module)
     return pytest.importorskip(module)

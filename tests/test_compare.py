@@ -2,7 +2,9 @@
 
 The sweep: two configurations (attention dot × 3 seeds, none × 2 seeds) that finished, plus a
 failed job, a job still running (a partial CSV log, no metrics.json) and a job whose metrics.json
-is empty.
+is empty. Every finished job wrote the outcome of its 20 test examples: examples 0-9 every run
+gets right, 10-18 only dot gets right, 19 only none: 10 discordant examples, 9 for dot, 1 for none,
+so exact McNemar gives p = 2 · (1 + 10) / 2^10 = 0.021 (two-sided binomial on 9 of 10).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import require
 from plugboard.core.analysis import leaderboard, load_sweep, mean_curve, plot_sweep, read_curve
 from plugboard.core.compare import main
 from plugboard.core.paths import PROJECT_ROOT
@@ -26,6 +29,12 @@ LOSS = {"dot": [0.20, 0.35, 0.25], "none": [1.00, 1.20]}
 FAILURE = "RuntimeError: the loss is NaN at step 12"
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "compare_sweeps.ipynb"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Which of the 20 test examples each configuration gets right (the same in each of its runs).
+RIGHT = {"dot": set(range(19)), "none": {*range(10), 19}}
+MCNEMAR_P = 2 * (1 + 10) / 2**10  # 0.0215: 9 of 10 discordant examples for dot
+
+require("scipy")
+require("statsmodels")
 
 
 def write_job(job_dir: Path, attention: str, seed: int, record: dict | str | None, epochs: int = 3) -> None:
@@ -34,6 +43,17 @@ def write_job(job_dir: Path, attention: str, seed: int, record: dict | str | Non
     (job_dir / ".hydra" / "overrides.yaml").write_text("".join(f"- {item}\n" for item in overrides))
     if record is not None:
         (job_dir / "metrics.json").write_text(record if isinstance(record, str) else json.dumps(record))
+    if isinstance(record, dict) and record["status"] == "done":
+        outcomes = [
+            {
+                "split": "test",
+                "id": i,
+                "correct": i in RIGHT[attention],
+                "cer": 0.0 if i in RIGHT[attention] else 0.5,
+            }
+            for i in range(20)
+        ]
+        (job_dir / "test_examples.jsonl").write_text("".join(json.dumps(line) + "\n" for line in outcomes))
     (job_dir / "csv").mkdir()
     lines = ["epoch,step,train/loss,val/exact_match"]
     for epoch in range(epochs):  # a train row with no val value, then the epoch's val row
@@ -97,7 +117,38 @@ def test_rows_are_ranked_with_mean_and_std_over_seeds(cli_run):
     for text in (stdout, markdown):
         assert formatted(EXACT_MATCH["dot"]) in text and formatted(EXACT_MATCH["none"]) in text
         assert text.index(formatted(EXACT_MATCH["dot"])) < text.index(formatted(EXACT_MATCH["none"]))
-    assert "| 1 | dot | 85.0 ± 5.0 | 3 | 1.0 |" in markdown
+    assert "| 1 | dot | 85.0 ± 5.0 | [72.6, 97.4] | 3 |  | reference | 1.0 |" in markdown
+
+
+def test_each_configuration_gets_an_interval_and_a_verdict_against_the_best(cli_run):
+    sweep, stdout = cli_run
+    with open(sweep / "leaderboard.csv", newline="") as file:
+        dot, none = csv.DictReader(file)
+    # Student t over 3 seeds: 0.85 ± t(0.975, 2 df) · 0.05 / √3, with t = 4.3027 from the table.
+    half_width = 4.302653 * 0.05 / 3**0.5
+    assert float(dot["test/exact_match_ci_low"]) == pytest.approx(0.85 - half_width, abs=1e-6)
+    assert float(dot["test/exact_match_ci_high"]) == pytest.approx(0.85 + half_width, abs=1e-6)
+    # 2 runs against 3: the most extreme of the C(5, 2) = 10 splits gives p = 2/10 at best.
+    assert none["verdict"] == "too few runs to tell" and float(none["p_value"]) == pytest.approx(0.2)
+    for text in (stdout, (sweep / "leaderboard.md").read_text()):
+        assert "too few runs to tell" in text
+        assert "model/attention=none: 2 runs against 3: no outcome could reach p ≤ 0.05" in text
+        assert "it takes 4 runs of each" in text
+
+
+def test_two_configurations_are_compared_example_by_example(cli_run, capsys):
+    sweep, _ = cli_run
+    main([str(sweep), "model/attention=dot", "model/attention=none"])
+    stdout = capsys.readouterr().out
+    lines = stdout.splitlines()
+    accuracy = next(line for line in lines if "accuracy" in line)
+    # 95% against 55% right, 10 discordant examples 9:1.
+    assert "95.0" in accuracy and "55.0" in accuracy and "+40.0" in accuracy
+    assert f"{MCNEMAR_P:.2g}" in accuracy and "better" in accuracy
+    assert "exact McNemar on 10 discordant examples (9 for A, 1 for B)" in accuracy
+    cer = next(line for line in lines if line.lstrip("│ ").startswith("cer"))
+    assert "-20.0" in cer and "better" in cer  # a lower character error is better
+    assert "20 test examples both have" in stdout and "3 runs" in stdout
 
 
 def test_failed_unfinished_and_unreadable_jobs_are_listed_with_the_reason(cli_run):
@@ -178,8 +229,8 @@ def test_an_unknown_metric_names_the_ones_reported(tmp_path: Path):
 
 
 def test_the_notebook_runs_on_a_sweep(tmp_path: Path, monkeypatch):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    nbformat = require("nbformat")
+    nbclient = require("nbclient")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(notebook)
     assert all(not cell.get("outputs") for cell in notebook.cells), "the notebook is stored without outputs"
@@ -191,4 +242,6 @@ def test_the_notebook_runs_on_a_sweep(tmp_path: Path, monkeypatch):
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     markdown = "".join(output.get("data", {}).get("text/markdown", "") for output in outputs)
     assert formatted(EXACT_MATCH["dot"]) in markdown and FAILURE in markdown
+    assert "[72.6, 97.4]" in markdown and "too few runs to tell" in markdown
+    assert "exact McNemar on 10 discordant examples (9 for A, 1 for B)" in markdown
     assert any("image/png" in output.get("data", {}) for output in outputs)

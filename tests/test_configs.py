@@ -1,4 +1,4 @@
-"""Every option of every config group composes and instantiates.
+"""Every option of every config group composes, reads its data and builds its model.
 
 Options are discovered from the files under configs/, so a new file is tested without
 editing this one.
@@ -16,11 +16,11 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from helpers import compose_config
+from plugboard.core.handoff import data_metadata, instantiate_with_metadata
 from plugboard.core.instantiate import instantiate_named
 from plugboard.core.paths import CONFIG_DIR
 
 ROOT_CONFIGS = {"train.yaml", "eval.yaml", "predict.yaml", "export.yaml", "serve.yaml"}
-VOCABULARY = [str(index) for index in range(20)]
 
 
 def group_options() -> list[tuple[str, str]]:
@@ -59,15 +59,47 @@ def needs_gpu(cfg) -> bool:
     return cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available()
 
 
+def family(target: str) -> str:
+    """`plugboard.seq2seq` for `plugboard.seq2seq.data.GeneratedDataModule`: the package of a family."""
+    return ".".join(target.split(".")[:2])
+
+
+def targets_of(group: str) -> dict[str, str]:
+    """{option: its top-level `_target_`} for the options of `group` (model or data)."""
+    found = {}
+    for path in sorted((CONFIG_DIR / group).glob("*.yaml")):
+        lines = [line for line in path.read_text().splitlines() if line.startswith("_target_:")]
+        if lines:
+            found[path.stem] = lines[0].split(":", 1)[1].strip()
+    return found
+
+
+def partner(group: str, option: str) -> list[str]:
+    """A model or data option is composed with an option of the same family from the other group
+    (a classifier with classification data); every other option with the defaults."""
+    if group not in ("model", "data"):
+        return []
+    other = "data" if group == "model" else "model"
+    mine = targets_of(group).get(option)
+    defaults = compose_config([], Path("unused"))
+    if mine is None or family(mine) == family(defaults[other]["_target_"]):
+        return []
+    matches = [name for name, target in targets_of(other).items() if family(target) == family(mine)]
+    return [f"{other}={matches[0]}"] if matches else []
+
+
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}/{o}" for g, o in OPTIONS])
-def test_option_composes_and_instantiates(group: str, option: str, tmp_path: Path):
+def test_option_composes_and_builds(group: str, option: str, tmp_path: Path):
+    """Composes, resolves, reads its data (a bad path or file fails here) and builds the model
+    from the data's metadata, as train.py does."""
     skip_without_plugin(group, option)
-    cfg = compose_config([f"{group}={option}"], tmp_path)
+    cfg = compose_config([*partner(group, option), f"{group}={option}"], tmp_path)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
 
     datamodule = instantiate(cfg.data)
-    assert hasattr(datamodule, "train_dataloader")
-    model = instantiate(cfg.model, vocabulary=VOCABULARY)
+    datamodule.setup("fit")
+    assert len(datamodule.train_dataloader()) > 0
+    model = instantiate_with_metadata(cfg.model, data_metadata(datamodule))
     assert sum(parameter.numel() for parameter in model.parameters()) > 0
     model.configure_optimizers()
     callbacks = instantiate_named(cfg.get("callbacks"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,10 @@ def test_ddp_on_two_cpu_processes_writes_one_run_and_matches_a_single_process(tm
     assert len(list(ddp.rglob("metrics.json"))) == 1
     assert len(list(ddp.rglob("metrics.csv"))) == 1
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    # Per-example outcomes gathered from both processes, each example once, written once.
+    lines = [json.loads(line) for line in (run_dir / "test_examples.jsonl").read_text().splitlines()]
+    assert sorted(line["id"] for line in lines if line["split"] == "test") == list(range(16))
+    assert len(list(ddp.rglob("test_examples.jsonl"))) == 1
     distributed = read_json(run_dir / "metrics.json")
     reference = read_json(single_run_dir(single) / "metrics.json")
     assert distributed["status"] == "done"

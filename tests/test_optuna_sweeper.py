@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from helpers import TINY, import_or_skip, read_json, run_entry_point
+from helpers import TINY, read_json, require, run_entry_point
 from plugboard.core.analysis.leaderboard import problem_lines
 from plugboard.core.analysis.sweep import load_sweep
 from plugboard.core.paths import PROJECT_ROOT
@@ -40,7 +40,7 @@ def journal(log_dir: Path) -> Path:
 
 def stored_trials(log_dir: Path) -> dict[int, dict]:
     """Trial number -> state and parameters, read back from the journal as optuna-dashboard would."""
-    optuna = import_or_skip("optuna")
+    optuna = require("optuna")
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
@@ -59,7 +59,7 @@ def assert_succeeded(result) -> None:
 
 
 def test_pruned_trials_are_recorded_and_the_study_continues_from_its_journal(tmp_path: Path):
-    import_or_skip("optuna")
+    require("optuna")
     # A threshold no exact match can reach: every trial is pruned after its first epoch.
     must_prune = ["hydra/sweeper/pruner=threshold", "hydra.sweeper.pruner.lower=2.0"]
     first = run_entry_point("train.py", [*SEARCH, "hydra.sweeper.n_trials=2", *must_prune], tmp_path)
@@ -94,7 +94,7 @@ def test_pruned_trials_are_recorded_and_the_study_continues_from_its_journal(tmp
 
 
 def test_preset_under_a_fast_dev_run_ends_without_a_traceback(tmp_path: Path):
-    import_or_skip("optuna")
+    require("optuna")
     overrides = ["-m", "hparams_search=attention_optuna", "hydra.sweeper.n_trials=3", "debug=fdr", *TINY]
     result = run_entry_point("train.py", overrides, tmp_path)
     assert_succeeded(result)
@@ -107,7 +107,7 @@ def test_preset_under_a_fast_dev_run_ends_without_a_traceback(tmp_path: Path):
 
 
 def test_search_grammar_becomes_optuna_distributions():
-    distributions = import_or_skip("optuna.distributions")
+    distributions = require("optuna.distributions")
     from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
 
     space = search_space(
@@ -151,7 +151,7 @@ def test_hydra_finds_the_sweeper_without_importing_optuna():
 # cover the single-process path.
 @pytest.mark.slow
 def test_under_ddp_rank_zero_reports_and_every_rank_stops(tmp_path: Path):
-    optuna = import_or_skip("optuna")
+    optuna = require("optuna")
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
@@ -180,8 +180,8 @@ def test_under_ddp_rank_zero_reports_and_every_rank_stops(tmp_path: Path):
 # 40-60 s on 2 cores: each joblib worker imports torch and Lightning anew.
 @pytest.mark.slow
 def test_trials_run_in_parallel_through_the_joblib_launcher(tmp_path: Path):
-    import_or_skip("optuna")
-    import_or_skip("hydra_plugins.hydra_joblib_launcher")
+    require("optuna")
+    require("hydra_plugins.hydra_joblib_launcher")
     overrides = [
         *SEARCH,
         "launcher=joblib",

@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from helpers import TINY, import_or_skip, read_json, run_entry_point
+from helpers import TINY, read_json, require, run_entry_point
 from plugboard.core.paths import CONFIG_DIR
 
 # option -> (plugin package, launcher class, settings the option must set)
@@ -80,11 +80,11 @@ def require_plugin(plugin: str) -> None:
     if plugin == "hydra_ray_launcher":
         pytest.importorskip(f"hydra_plugins.{plugin}")
     else:
-        import_or_skip(f"hydra_plugins.{plugin}")
+        require(f"hydra_plugins.{plugin}")
 
 
 def test_optuna_search_composes_with_a_real_search_space():
-    import_or_skip("optuna")
+    require("optuna")
     from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
 
     cfg = compose_with_hydra([group_override("hparams_search", "attention_optuna")])
@@ -112,7 +112,7 @@ def test_optuna_search_composes_with_a_real_search_space():
 
 
 def test_optuna_search_and_joblib_launcher_compose_together():
-    import_or_skip("optuna")
+    require("optuna")
     require_plugin("hydra_joblib_launcher")
     cfg = compose_with_hydra(
         [group_override("hparams_search", "attention_optuna"), group_override("launcher", "joblib")]

@@ -7,6 +7,7 @@ import statistics
 from pathlib import Path
 
 from helpers import TINY, read_json, run_entry_point, run_script
+from plugboard.core.compare import main as compare_main
 
 SWEEP = ["-m", "debug=fdr", *TINY]
 # One batch per split with loggers on (a fast dev run turns loggers off).
@@ -27,7 +28,7 @@ def assert_succeeded(result):
     assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
 
 
-def test_a_sweep_ends_in_a_leaderboard_and_its_wandb_runs_share_a_group(tmp_path: Path):
+def test_a_sweep_ends_in_a_leaderboard_and_its_wandb_runs_share_a_group(tmp_path: Path, capsys):
     sweep_dir = tmp_path / "multiruns" / "my_sweep"
     overrides = [*LOGGED_SWEEP, "logger=[csv,wandb]", "model/attention=dot,none", "seed=1,2"]
     overrides.append(f"hydra.sweep.dir={sweep_dir}")
@@ -55,6 +56,12 @@ def test_a_sweep_ends_in_a_leaderboard_and_its_wandb_runs_share_a_group(tmp_path
         assert float(row["test/token_accuracy_std"]) == statistics.stdev(values)
         assert int(row["n"]) == 2
     assert (sweep_dir / "leaderboard.png").stat().st_size > 0
+    assert rows["none"]["verdict"] == "too few runs to tell"  # 2 seeds against 2
+
+    # The two configurations, test example by test example (each job wrote test_examples.jsonl).
+    compare_main([str(sweep_dir), "model/attention=dot", "model/attention=none"])
+    paired = capsys.readouterr().out
+    assert "16 test examples both have" in paired and "exact McNemar on" in paired
 
 
 def test_a_failing_job_is_recorded_and_a_rerun_skips_the_jobs_done(tmp_path: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
     assert Path(record["best_checkpoint"]).is_file()
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     assert (run_dir / "run_info.json").is_file()
+    # The outcome of each test example, for paired comparisons: one batch of 16 per test split.
+    lines = [json.loads(line) for line in (run_dir / "test_examples.jsonl").read_text().splitlines()]
+    for split in ("test", "test_long"):
+        examples = [line for line in lines if line["split"] == split]
+        assert [line["id"] for line in examples] == list(range(16))
+        accuracy = sum(line["correct"] for line in examples) / 16
+        assert accuracy == pytest.approx(record["metrics"][f"{split}/exact_match"])
+        assert all((line["cer"] == 0) == line["correct"] for line in examples)
 
 
 @pytest.mark.parametrize(

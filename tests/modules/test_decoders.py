@@ -133,7 +133,7 @@ def test_forward_without_full_teacher_forcing(case: Case) -> None:
 def test_transformer_decoder_refuses_location_aware_attention() -> None:
     with pytest.raises(ValueError, match="LocationAwareAttention") as error:
         TransformerDecoder(VOCAB_SIZE, HIDDEN_SIZE, LocationAwareAttention, **SMALL_TRANSFORMER)
-    assert "model=seq2seq" in str(error.value)
+    assert "model=rnn_seq2seq" in str(error.value)
     assert "one step at a time" in str(error.value)
 
 
@@ -141,7 +141,7 @@ VOCABULARY = ["<pad>", "<bos>", "<eos>", "<unk>", "a", "b", "c"]
 
 
 def test_model_transformer_composes_and_builds(tmp_path) -> None:
-    model_cfg = compose_config(["model=transformer"], tmp_path).model
+    model_cfg = compose_config(["model=transformer_seq2seq"], tmp_path).model
     assert model_cfg.decoder.hidden_size == model_cfg.encoder.hidden_size
     model = instantiate(model_cfg, vocabulary=VOCABULARY)
     assert type(model.encoder).__name__ == "TransformerEncoder"
@@ -161,6 +161,6 @@ def test_model_transformer_composes_and_builds(tmp_path) -> None:
 
 
 def test_model_transformer_with_location_attention_fails_with_the_reason(tmp_path) -> None:
-    model_cfg = compose_config(["model=transformer", "model/attention=location"], tmp_path).model
-    with pytest.raises(Exception, match="model=seq2seq"):
+    model_cfg = compose_config(["model=transformer_seq2seq", "model/attention=location"], tmp_path).model
+    with pytest.raises(Exception, match="model=rnn_seq2seq"):
         instantiate(model_cfg, vocabulary=VOCABULARY)

@@ -14,10 +14,10 @@ from hydra.utils import instantiate
 from helpers import read_json, run_entry_point, single_run_dir
 from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.paths import CONFIG_DIR
+from plugboard.core.predict import read_inputs
 from plugboard.data import Vocabulary
 from plugboard.seq2seq.data import Seq2SeqDataModule, collate
 from plugboard.seq2seq.inference import InputError, Predictor, load_predictor
-from plugboard.seq2seq.predict import read_inputs
 
 INPUTS = ["12 march 2021", "3/4/99", "2021-03-12"]  # every symbol is in the tiny model's vocabulary
 WIDE_TERMINAL = {"COLUMNS": "200"}  # rich folds table cells to the terminal width
@@ -142,6 +142,18 @@ def test_predict_prints_a_table_and_writes_predictions_jsonl(
     assert read_json(run_dir / "metrics.json")["status"] == "done"
 
 
+def test_predict_without_inputs_writes_predict_step_outputs_for_the_test_split(
+    dates_checkpoint: Path, tmp_path: Path
+) -> None:
+    """The path every family has: Lightning's predict_step over the data's predict_dataloader."""
+    arguments = [f"ckpt_path={dates_checkpoint}", "+data.test_size=5", "extras.print_config=false"]
+    result = run_entry_point("predict.py", arguments, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = (single_run_dir(tmp_path, "predict") / "predictions.jsonl").read_text().splitlines()
+    assert len(lines) == 5
+    assert all(isinstance(json.loads(line)["prediction"], list) for line in lines)
+
+
 def test_predict_reads_an_inputs_file_and_draws_heatmaps(dates_checkpoint: Path, tmp_path: Path) -> None:
     lines = tmp_path / "dates.txt"
     lines.write_text("12 march 2021\n\n3/4/99\n2021-03-12\n", encoding="utf-8")  # blank lines are skipped
@@ -170,8 +182,6 @@ def test_inputs_come_from_the_list_or_the_file_but_not_both(tmp_path: Path) -> N
     assert read_inputs("12 march 2021", None) == ["12 march 2021"]
     with pytest.raises(ConfigError, match="Both inputs and inputs_file"):
         read_inputs(["12 march 2021"], str(lines))
-    with pytest.raises(ConfigError, match="Nothing to predict"):
-        read_inputs(None, None)
     with pytest.raises(ConfigError, match="is an empty list"):
         read_inputs([], None)
     with pytest.raises(MissingFileError, match="nowhere.txt: no such file"):
@@ -193,7 +203,6 @@ def assert_one_clear_paragraph(result, *phrases: str) -> None:
 
 GOOD = 'inputs=["12 march 2021"]'
 BAD_INPUTS = {
-    "nothing": ([], ["Nothing to predict", "inputs=", "inputs_file="]),
     "empty-string": (['inputs=["12 march 2021",""]'], ["Input 2 is empty"]),
     "unknown-symbols": (['inputs=["12 march 2021 #"]'], ["never saw", "'#'", "input 1"]),
     "missing-file": (["inputs_file={tmp}/nowhere.txt"], ["inputs_file=", "nowhere.txt", "no such file"]),

@@ -10,6 +10,9 @@ from typing import Any
 import torch
 
 from plugboard.core.errors import PlugboardError
+from plugboard.core.handoff import METADATA_KEY
+
+CONVERT = "python scripts/convert_checkpoint.py"
 
 
 class CheckpointError(PlugboardError, RuntimeError):
@@ -30,9 +33,14 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"Could not read checkpoint {path}: the file is corrupt or incomplete ({error}). "
             "Use another checkpoint, e.g. last.ckpt or an earlier epoch from the same run."
         ) from error
-    missing = [key for key in ("state_dict", "config", "vocabulary") if key not in checkpoint]
-    if missing:
+    if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in ("state_dict", "config")):
         raise CheckpointError(
-            f"Checkpoint {path} lacks {', '.join(missing)}: it was not written by Plugboard's train.py."
+            f"Checkpoint {path} lacks its weights or its config: it was not written by Plugboard's train.py."
+        )
+    if METADATA_KEY not in checkpoint:  # every checkpoint train.py writes now has one, maybe empty
+        raise CheckpointError(
+            f"Checkpoint {path} was written by an earlier version of Plugboard, before the model "
+            f"families moved into packages of their own. `{CONVERT} {path} <new.ckpt>` writes a "
+            "copy in the current format (same weights; class paths and saved data moved)."
         )
     return checkpoint

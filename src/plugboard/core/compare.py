@@ -1,13 +1,20 @@
-"""A leaderboard of one or more sweeps, best configuration first.
+"""A leaderboard of one or more sweeps, best configuration first, or two configurations paired.
 
-Jobs that differ only by seed are grouped, and each metric is shown as mean ± std over seeds
-(× 100). Writes leaderboard.md, leaderboard.csv and leaderboard.png (the ranking metric per
-configuration beside the validation curves from the CSV logs) into the first sweep dir.
-Works on a sweep still running: jobs without metrics.json are listed as unfinished, and
-failed jobs with their error.
+Leaderboard: jobs that differ only by seed are grouped; each metric is shown as mean ± std over
+seeds (× 100), the ranking metric with its 95% interval (Student t over seeds), and each
+configuration is tested against the best (exact permutation test over seeds, Holm-corrected):
+better, worse, not distinguishable, or too few runs to tell. Writes leaderboard.md,
+leaderboard.csv and leaderboard.png into the first sweep dir. Works on a sweep still running:
+jobs without metrics.json are listed as unfinished, and failed jobs with their error.
+
+Paired: two configurations of a sweep, picked by their overrides, or two run dirs, compared on
+the test examples both have (from each run's test_examples.jsonl; a configuration's runs are
+pooled per example): exact McNemar on right/wrong, paired bootstrap on per-example scores.
 
     python compare.py logs/attention_dates/multiruns/2026-11-23_09-33-14
     python compare.py logs/attention_reverse/multiruns/* --metric test_long/exact_match
+    python compare.py logs/attention_dates/multiruns/<date> model/attention=dot model/attention=none
+    python compare.py logs/train/runs/2026-11-23_09-33-14 logs/train/runs/2026-11-23_10-02-51
 """
 
 from __future__ import annotations
@@ -16,25 +23,24 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from plugboard.core.analysis import (
-    Job,
-    Row,
+    ExamplesError,
     SweepNotFoundError,
+    compare_paired,
+    compare_with_reference,
     leaderboard,
     load_sweep,
     lower_is_better,
     markdown_table,
+    outcomes_of,
     plot_sweep,
-    problem_lines,
-    varying_keys,
+    pool,
+    select_jobs,
     write_csv,
 )
-from plugboard.core.analysis.leaderboard import SCALE, format_cell, format_minutes
-
-DEFAULT_METRICS = ["test/exact_match", "test_long/exact_match", "test/cer", "test/bleu"]
+from plugboard.core.analysis.console import print_leaderboard, print_paired
+from plugboard.core.analysis.sweep import OVERRIDES_FILE
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,14 +52,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "sweep_dirs",
+        "targets",
         nargs="+",
-        type=Path,
-        metavar="SWEEP_DIR",
-        help="a multirun dir: logs/<task>/multiruns/<date>",
+        metavar="SWEEP_DIR | A B",
+        help="multirun dirs (logs/<task>/multiruns/<date>); then, for a paired comparison, two "
+        'selections by overrides ("model/attention=dot", several space-separated in quotes); '
+        "or two run dirs",
     )
     parser.add_argument(
-        "--metric", default="test/exact_match", help="rank by this metric (default: %(default)s)"
+        "--metric",
+        help="rank by this metric (default: the metric the jobs were trained to watch, `monitor` in "
+        "their config, on the test set when they report it: val/exact_match -> test/exact_match)",
     )
     direction = parser.add_mutually_exclusive_group()
     direction.add_argument(
@@ -71,7 +80,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         nargs="+",
         metavar="METRIC",
         help="more metric columns, after --metric; those no job reported are left out "
-        f"(default: {' '.join(DEFAULT_METRICS)})",
+        "(default: the ranking metric on the other test splits, e.g. test_long/exact_match)",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=_level,
+        default=0.05,
+        help="significance level of the verdicts; intervals are 1 - alpha (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="OVERRIDES",
+        help='test every configuration against this one instead of the best ("model/attention=none")',
+    )
+    parser.add_argument(
+        "--split", default="test", help="test set of a paired comparison (default: %(default)s)"
     )
     parser.add_argument(
         "--curve-metric",
@@ -91,77 +114,98 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     console = Console()
+    paths = [Path(target) for target in args.targets if "=" not in target or Path(target).exists()]
+    selections = [target for target in args.targets if "=" in target and not Path(target).exists()]
     try:
-        jobs = load_sweep(args.sweep_dirs)
-    except SweepNotFoundError as error:
+        if selections or _are_two_runs(paths):
+            compare_two(paths, selections, args, console)
+        else:
+            compare_all(paths, args, console)
+    except (SweepNotFoundError, ExamplesError) as error:
         raise SystemExit(f"compare.py: {error}") from None
+    except ImportError as error:  # an environment installed before scipy/statsmodels were dependencies
+        raise SystemExit(
+            f"compare.py: the statistics need {error.name}, which is not installed here; "
+            "install the project's dependencies again: pip install -e ."
+        ) from None
+
+
+def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Console) -> None:
+    """The leaderboard, on screen and written to leaderboard.md/.csv/.png."""
+    jobs = load_sweep(sweep_dirs)
     reported = sorted({metric for job in jobs for metric in job.metrics})
+    args.metric, monitored_higher = ranking_metric(jobs, reported, args.metric)
     if reported and args.metric not in reported:
         raise SystemExit(
             f"compare.py: no job reported {args.metric!r}; the jobs report: {', '.join(reported)}"
         )
     higher_is_better = args.higher_is_better
     if higher_is_better is None:
-        higher_is_better = not lower_is_better(args.metric)
+        higher_is_better = (
+            monitored_higher if monitored_higher is not None else not lower_is_better(args.metric)
+        )
     rows = leaderboard(jobs, args.metric, higher_is_better)
-    metrics = [
-        args.metric,
-        *(m for m in args.metrics or DEFAULT_METRICS if m != args.metric and m in reported),
-    ]
+    name = args.metric.split("/", 1)[-1]
+    other_splits = [m for m in reported if m.startswith("test") and m.split("/", 1)[-1] == name]
+    metrics = [args.metric, *(m for m in args.metrics or other_splits if m != args.metric and m in reported)]
     if args.metrics:
         for metric in sorted(set(args.metrics) - set(reported)):
             console.print(f"No job reported {metric}: left out.")
+    reference = 0
+    if args.reference:
+        chosen = select_jobs(jobs, args.reference)[0]
+        reference = next(index for index, row in enumerate(rows) if chosen in row.jobs)
+    verdicts = compare_with_reference(rows, args.metric, higher_is_better, args.alpha, reference)
 
-    render(rows, metrics, jobs, higher_is_better, console)
-    output_dir = args.output or args.sweep_dirs[0]
-    written = write_files(
-        rows, metrics, jobs, output_dir, plot=not args.no_plot, curve_metric=args.curve_metric
-    )
+    print_leaderboard(rows, metrics, jobs, higher_is_better, console, verdicts)
+    output_dir = args.output or sweep_dirs[0]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs, verdicts))
+    write_csv(rows, metrics, output_dir / "leaderboard.csv", verdicts)
+    written = ["leaderboard.md", "leaderboard.csv"]
+    if not args.no_plot:
+        plot_sweep(rows, metrics[0], args.curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
+        written.append("leaderboard.png")
     console.print(f"Wrote {', '.join(written)} to {output_dir}", soft_wrap=True)
 
 
-def write_files(
-    rows: list[Row],
-    metrics: list[str],
-    jobs: list[Job],
-    output_dir: Path,
-    plot: bool,
-    curve_metric: str | None,
-) -> list[str]:
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs))
-    write_csv(rows, metrics, output_dir / "leaderboard.csv")
-    if not plot:
-        return ["leaderboard.md", "leaderboard.csv"]
-    plot_sweep(rows, metrics[0], curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
-    return ["leaderboard.md", "leaderboard.csv", "leaderboard.png"]
+def ranking_metric(jobs: list, reported: list[str], chosen: str | None) -> tuple[str, bool | None]:
+    """`--metric`, else what the jobs watched (`monitor` in metrics.json), on the test set when the
+    jobs report it there; with whether higher is better when the monitor says so (None: guess)."""
+    monitor = next((job.monitor for job in jobs if job.monitor), None)
+    higher = None if monitor is None else monitor.get("mode") == "max"
+    if chosen:
+        same = monitor is not None and chosen.split("/", 1)[-1] == monitor["metric"].split("/", 1)[-1]
+        return chosen, higher if same else None
+    if monitor is None:
+        return ("test/loss" if "test/loss" in reported else "val/loss"), False
+    on_test = "test/" + monitor["metric"].split("/", 1)[-1]
+    return (on_test if on_test in reported else monitor["metric"]), higher
 
 
-def render(
-    rows: list[Row], metrics: list[str], jobs: list[Job], higher_is_better: bool, console: Console
-) -> None:
-    direction = "higher" if higher_is_better else "lower"
-    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds, × {SCALE}")
-    keys = varying_keys(rows)
-    table.add_column("#", justify="right")
-    for key in keys:
-        table.add_column(key)
-    for metric in metrics:
-        table.add_column(metric, justify="right", no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("min/run", justify="right")
-    for rank, row in enumerate(rows, start=1):
-        cells = [Text(row.configuration.get(key, "")) for key in keys]  # Text: values are not rich markup
-        metric_cells = [format_cell(row, metric) for metric in metrics]
-        table.add_row(str(rank), *cells, *metric_cells, str(row.n), format_minutes(row))
-    if not console.is_terminal:  # piped into a file or a log: full width rather than rich's default of 80
-        unbounded = console.options.update_width(10_000)
-        console.width = max(console.width, console.measure(table, options=unbounded).maximum)
-    console.print(table if rows else "No job has finished yet.")
-    statuses = ("done", "pruned", "failed", "unfinished")
-    counts = {status: sum(job.status == status for job in jobs) for status in statuses}
-    console.print(
-        ", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(jobs)} jobs"
-    )
-    for line in problem_lines(jobs):
-        console.print(Text(line, style="red" if line.startswith("failed") else "yellow"), soft_wrap=True)
+def compare_two(paths: list[Path], selections: list[str], args: argparse.Namespace, console: Console) -> None:
+    """A against B on the test examples both have."""
+    if selections:
+        if len(selections) != 2 or not paths:
+            raise SystemExit(
+                "compare.py: a paired comparison takes sweep dirs and then two selections, "
+                f"e.g. `compare.py <sweep> model/attention=dot model/attention=none`; got {len(paths)} "
+                f"dirs and {len(selections)} selections ({', '.join(selections)})"
+            )
+        jobs = load_sweep(paths)
+        a, b = (outcomes_of(jobs, selection, args.split) for selection in selections)
+    else:
+        a, b = (pool(str(path), [path], args.split) for path in paths)
+    print_paired(a, b, compare_paired(a, b, args.alpha), args.split, args.alpha, console)
+
+
+def _are_two_runs(paths: list[Path]) -> bool:
+    """Two run dirs (each with its own .hydra/), not sweeps: compare them example by example."""
+    return len(paths) == 2 and all((path / OVERRIDES_FILE).is_file() for path in paths)
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value

@@ -1,14 +1,10 @@
-"""Evaluation of a checkpoint: model, data and vocabulary are rebuilt from what it saved."""
+"""Evaluation of a checkpoint: model and data rebuilt from what it saved, or on other data."""
 
 from __future__ import annotations
 
 import hydra
-import lightning as L
-from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from plugboard.core.checkpoint import load_checkpoint
-from plugboard.core.instantiate import instantiate_named
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
 from plugboard.core.paths import CONFIG_DIR
@@ -17,19 +13,21 @@ log = get_logger(__name__)
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
-    """Tests the checkpoint at `cfg.ckpt_path` on the test splits of the data it was trained on."""
-    checkpoint = load_checkpoint(cfg.ckpt_path)
-    run_cfg = OmegaConf.create(checkpoint["config"])
-    vocabulary = checkpoint["vocabulary"]
-    L.seed_everything(run_cfg.seed, workers=True)
+    """Tests the checkpoint at `cfg.ckpt_path` on its own test data, or on `cfg.data` when given."""
+    import lightning as L
+    from hydra.utils import instantiate
 
-    datamodule = instantiate(run_cfg.data, vocabulary=vocabulary)
-    model = instantiate(run_cfg.model, vocabulary=vocabulary)
-    model.load_state_dict(checkpoint["state_dict"])
-    log.info(f"Loaded {cfg.ckpt_path} (epoch {checkpoint.get('epoch')}, trained with seed {run_cfg.seed})")
+    from plugboard.core.instantiate import instantiate_named
+    from plugboard.core.rebuild import rebuild
 
+    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
+    L.seed_everything(rebuilt.config.seed, workers=True)
+    log.info(
+        f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')}, trained with seed "
+        f"{rebuilt.config.seed}); testing on <{type(rebuilt.datamodule).__name__}>"
+    )
     trainer: L.Trainer = instantiate(cfg.trainer, logger=instantiate_named(cfg.get("logger")) or False)
-    trainer.test(model, datamodule=datamodule)
+    trainer.test(rebuilt.model, datamodule=rebuilt.datamodule)
     return {name: float(value) for name, value in trainer.callback_metrics.items()}
 
 

@@ -7,6 +7,10 @@ from typing import Any
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from plugboard.core.logging import get_logger
+
+log = get_logger(__name__)
+
 
 def instantiate_named(group: DictConfig | None) -> list[Any]:
     """`{name: {_target_: ...}, ...}` -> `[object, ...]`; entries without `_target_` are skipped."""
@@ -17,3 +21,20 @@ def instantiate_named(group: DictConfig | None) -> list[Any]:
         for entry in group.values()
         if isinstance(entry, DictConfig) and "_target_" in entry
     ]
+
+
+def drop_monitors_without_validation(callbacks: list[Any], model: Any) -> list[Any]:
+    """A model with no `validation_step` logs no validation metric to watch: its run keeps
+    `last.ckpt` only, instead of stopping when ModelCheckpoint or EarlyStopping look for one."""
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    if is_overridden("validation_step", model):
+        return callbacks
+    watching = [c for c in callbacks if isinstance(c, EarlyStopping | ModelCheckpoint) and c.monitor]
+    if watching:
+        log.info(
+            f"{type(model).__name__} has no validation_step, so nothing is validated: keeping only "
+            "last.ckpt (no best checkpoint, no early stopping)"
+        )
+    return [callback for callback in callbacks if callback not in watching]

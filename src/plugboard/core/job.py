@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -41,7 +42,7 @@ class JobPruned(Exception):
         self.metrics = metrics
 
 
-def run_job(cfg: DictConfig, work: Work, **fields: str) -> dict[str, float] | None:
+def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | None:
     """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep
     or was pruned."""
     output_dir = Path(cfg.paths.output_dir)

@@ -8,6 +8,7 @@ run's own dir, so its logs continue where they stopped instead of starting a new
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from plugboard.core.errors import ConfigError
 
@@ -82,3 +83,41 @@ def checkpoint_to_resume(ckpt_path: str | None, output_dir: str | Path) -> str |
             "(they are in <run dir>/checkpoints/), or ckpt_path=last for the newest run of this task."
         )
     return ckpt_path
+
+
+def check_resumable(model: Any, path: str, config: dict[str, Any]) -> None:
+    """Refuses, before anything trains, a checkpoint whose weights do not fit the model built.
+
+    Names the config keys of the model that differ from the checkpoint's (the likely cause)
+    and the first weight that does not fit.
+    """
+    from plugboard.core.checkpoint import load_checkpoint
+
+    checkpoint = load_checkpoint(path)
+    wanted = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+    saved = {name: tuple(tensor.shape) for name, tensor in checkpoint["state_dict"].items()}
+    if wanted == saved:
+        return
+    mismatch = next(
+        f"{name} is {saved.get(name, 'missing')} there, {wanted.get(name, 'absent')} here"
+        for name in sorted(set(wanted) | set(saved))
+        if wanted.get(name) != saved.get(name)
+    )
+    differences = _differences(checkpoint["config"].get("model") or {}, config.get("model") or {}, "model")
+    raise ConfigError(
+        f"Checkpoint {path} holds another model than this config asks for: "
+        f"{'; '.join(differences[:5]) or 'the same model config, but other data sizes'} (weight {mismatch}). "
+        "Run with the overrides the checkpoint was trained with (they are in its run dir, "
+        ".hydra/overrides.yaml), or start a new run without ckpt_path."
+    )
+
+
+def _differences(saved: dict, wanted: dict, prefix: str) -> list[str]:
+    found = []
+    for key in sorted(set(saved) | set(wanted)):
+        old, new = saved.get(key), wanted.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            found += _differences(old, new, f"{prefix}.{key}")
+        elif old != new:
+            found.append(f"{prefix}.{key} was {old!r}, now {new!r}")
+    return found

@@ -11,6 +11,7 @@ from pathlib import Path
 import hydra
 import lightning as L
 from hydra.utils import instantiate
+from lightning.pytorch.utilities.model_helpers import is_overridden
 from omegaconf import DictConfig, OmegaConf
 
 from plugboard.core.callbacks import (
@@ -18,21 +19,18 @@ from plugboard.core.callbacks import (
     RngStateInCheckpoint,
     RunConfigInCheckpoint,
     StopOnNonFiniteLoss,
+    TestExampleOutcomes,
     last_checkpoint_every_epoch,
 )
-from plugboard.core.checkpoint import load_checkpoint
-from plugboard.core.errors import ConfigError
-from plugboard.core.instantiate import instantiate_named
+from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
+from plugboard.core.instantiate import drop_monitors_without_validation, instantiate_named
 from plugboard.core.job import objective, run_job
 from plugboard.core.logging import get_logger
 from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.resume import checkpoint_to_resume
+from plugboard.core.resume import check_resumable, checkpoint_to_resume, last_checkpoint
 from plugboard.core.validation import check_config_types
 
 log = get_logger(__name__)
-
-# Model config entries that decide the shapes of the weights; a checkpoint must match them to resume.
-ARCHITECTURE_KEYS = ("_target_", "encoder", "decoder", "attention")
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -41,27 +39,29 @@ def train(cfg: DictConfig) -> dict[str, float]:
     check_config_types(config)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
-    if resume_from:
-        _check_resumable(resume_from, config)
     L.seed_everything(cfg.seed, workers=True)
 
     log.info(f"Preparing data <{cfg.data._target_}>")
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
-    log.info(f"Building model <{cfg.model._target_}> (vocabulary of {len(datamodule.vocabulary)} tokens)")
-    model = instantiate(cfg.model, vocabulary=datamodule.vocabulary.tokens)
+    metadata = data_metadata(datamodule)
+    log.info(f"Building model <{cfg.model._target_}>{describe(metadata)}")
+    model = instantiate_with_metadata(cfg.model, metadata)
+    if resume_from:
+        check_resumable(model, resume_from, config)
 
     # Always on, whatever the callbacks group: resuming and fault reports rely on them.
     safety = [
-        RunConfigInCheckpoint(config),
+        RunConfigInCheckpoint(config, metadata),
         RngStateInCheckpoint(),
         StopOnNonFiniteLoss(),
-        last_checkpoint_every_epoch(output_dir / "checkpoints"),
-        CheckpointOnPreemption(output_dir / "checkpoints"),
+        last_checkpoint_every_epoch(output_dir),
+        CheckpointOnPreemption(output_dir),
+        TestExampleOutcomes(output_dir),
     ]
-    callbacks = [*instantiate_named(cfg.get("callbacks")), *safety]
+    callbacks = drop_monitors_without_validation(instantiate_named(cfg.get("callbacks")), model)
     loggers = instantiate_named(cfg.get("logger"))
-    trainer: L.Trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    trainer: L.Trainer = instantiate(cfg.trainer, callbacks=[*callbacks, *safety], logger=loggers or False)
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
 
@@ -75,7 +75,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
             metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
 
     best_path = _best_checkpoint(trainer, output_dir) if cfg.get("train") else resume_from
-    if cfg.get("test"):
+    if cfg.get("test") and is_overridden("test_step", model):
         log.info(f"Testing {'checkpoint ' + str(best_path) if best_path else 'the current weights'}")
         trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)
         metrics.update(_as_floats(trainer.callback_metrics))
@@ -83,41 +83,12 @@ def train(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-def _check_resumable(path: str, config: dict) -> None:
-    """Refuses, before anything is built, a checkpoint of another model than the one configured."""
-    saved = load_checkpoint(path)["config"]
-    saved_model, model = (_architecture(c.get("model") or {}) for c in (saved, config))
-    if saved_model != model:
-        differences = _differences(saved_model, model, "model")
-        raise ConfigError(
-            f"Checkpoint {path} holds another model than this config asks for: "
-            f"{'; '.join(differences[:5])}. Run with the overrides the checkpoint was trained with "
-            "(they are in its run dir, .hydra/overrides.yaml), or start a new run without ckpt_path."
-        )
-
-
-def _architecture(model: dict) -> dict:
-    """The parts of a model config that shape its weights (optimiser and decoding may change)."""
-    return {key: value for key, value in model.items() if key in ARCHITECTURE_KEYS}
-
-
-def _differences(saved: dict, wanted: dict, prefix: str) -> list[str]:
-    found = []
-    for key in sorted(set(saved) | set(wanted)):
-        old, new = saved.get(key), wanted.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            found += _differences(old, new, f"{prefix}.{key}")
-        elif old != new:
-            found.append(f"{prefix}.{key} was {old!r}, now {new!r}")
-    return found
-
-
 def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:
     """The best checkpoint, or (when none was kept, as in a fast dev run) the final weights saved now."""
     checkpoint = trainer.checkpoint_callback
-    if checkpoint is not None and checkpoint.best_model_path:
+    if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_path:
         return checkpoint.best_model_path
-    path = output_dir / "checkpoints" / "last.ckpt"
+    path = last_checkpoint(output_dir)
     trainer.save_checkpoint(path)
     return str(path)
 
@@ -128,4 +99,5 @@ def _as_floats(metrics: dict) -> dict[str, float]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
-    return objective(run_job(cfg, train), cfg.get("optimized_metric"))
+    monitor = OmegaConf.to_container(cfg.monitor) if cfg.get("monitor") else None
+    return objective(run_job(cfg, train, monitor=monitor), cfg.get("optimized_metric"))

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from plugboard.core.checkpoint import load_checkpoint
 from plugboard.core.errors import ConfigError, PlugboardError
 from plugboard.core.logging import get_logger
+from plugboard.core.rebuild import Rebuilt, rebuild
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
@@ -142,12 +141,12 @@ class Predictor:
 
 def load_predictor(ckpt_path: str | Path, device: str = "cpu", batch_size: int = 64) -> Predictor:
     """The model of a checkpoint written by train.py, ready to decode raw strings on `device`."""
-    checkpoint = load_checkpoint(ckpt_path)
-    run_cfg = OmegaConf.create(checkpoint["config"])
-    vocabulary = checkpoint["vocabulary"]
-    datamodule = instantiate(run_cfg.data, vocabulary=vocabulary)
-    model = instantiate(run_cfg.model, vocabulary=vocabulary)
-    model.load_state_dict(checkpoint["state_dict"])
+    rebuilt = rebuild(ckpt_path)
+    model, datamodule, run_cfg = (
+        require_seq2seq(rebuilt, "predict.py and serve.py"),
+        rebuilt.datamodule,
+        rebuilt.config,
+    )
     model.to(_checked_device(device))
     predictor = Predictor(
         model,
@@ -158,10 +157,21 @@ def load_predictor(ckpt_path: str | Path, device: str = "cpu", batch_size: int =
         batch_size=batch_size,
     )
     log.info(
-        f"Loaded {ckpt_path} (epoch {checkpoint.get('epoch')}): a model of {predictor.task} with "
-        f"{predictor.attention}, {len(vocabulary)} tokens in its vocabulary, on {device}"
+        f"Loaded {ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')}): a model of {predictor.task} with "
+        f"{predictor.attention}, {len(model.vocabulary)} tokens in its vocabulary, on {device}"
     )
     return predictor
+
+
+def require_seq2seq(rebuilt: Rebuilt, products: str) -> Seq2SeqModule:
+    """The rebuilt model, when it is a seq2seq model: the products of this family need one."""
+    if not isinstance(rebuilt.model, Seq2SeqModule):
+        raise ConfigError(
+            f"{rebuilt.path} holds a {type(rebuilt.model).__name__}, not a seq2seq model: {products} "
+            "are products of the seq2seq family and cannot use it. For any model, eval.py tests "
+            "a checkpoint and predict.py without inputs writes its predict_step outputs."
+        )
+    return rebuilt.model
 
 
 def _checked_device(device: str) -> torch.device:

@@ -101,14 +101,17 @@ class Seq2SeqModule(L.LightningModule):
     def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
         self._evaluate("val", batch, beam_size=1)
 
-    def test_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self._evaluate(("test", "test_long")[dataloader_idx], batch)
+    def test_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
+        """Also returns each example's outcome, which `TestExampleOutcomes` writes to the run dir."""
+        split = ("test", "test_long")[dataloader_idx]
+        predicted = self._evaluate(split, batch)
+        return {"split": split, "examples": _example_outcomes(predicted, batch, self.vocabulary)}
 
     def predict_step(self, batch: Seq2SeqBatch, batch_idx: int) -> list[list[str]]:
         """The decoded output tokens of each example (beam search when `model.beam_size > 1`)."""
         return [self.vocabulary.decode(row) for row in self.generate(batch).tokens.tolist()]
 
-    def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> None:
+    def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> torch.Tensor:
         logits = self.teacher_forced_logits(batch)
         self.log(
             f"{split}/loss",
@@ -119,7 +122,9 @@ class Seq2SeqModule(L.LightningModule):
         )
         metrics = self.metrics[split]
         metrics.update_teacher_forced(logits, batch.target)
-        metrics.update_decoded(self.generate(batch, beam_size).tokens, batch.target, batch.references)
+        predicted = self.generate(batch, beam_size).tokens
+        metrics.update_decoded(predicted, batch.target, batch.references)
+        return predicted
 
     def _log_split_metrics(self, split: str) -> None:
         metrics = self.metrics[split]
@@ -157,9 +162,6 @@ class Seq2SeqModule(L.LightningModule):
             "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
         }
 
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["vocabulary"] = list(self.vocabulary.tokens)
-
 
 def _require_compiler(device: torch.device) -> None:
     """torch.compile's CPU backend writes and builds C++: say so before training, not in a traceback."""
@@ -175,3 +177,19 @@ def _require_compiler(device: torch.device) -> None:
             "Install one (e.g. `apt-get install g++`, or set CXX to its path), or train without "
             "compiling: model.compile=false."
         ) from None
+
+
+def _example_outcomes(predicted: torch.Tensor, batch: Seq2SeqBatch, vocabulary: Vocabulary) -> dict[str, Any]:
+    """Per example: its index in the split, whether it is an exact match (as `exact_match` counts:
+    the decoded ids up to the target's `<eos>`), and its `cer` (token edits over the target length)."""
+    from torchmetrics.functional.text import word_error_rate
+
+    length = batch.target.shape[1]
+    fitted = F.pad(predicted, (0, max(0, length - predicted.shape[1])), value=vocabulary.pad_id)[:, :length]
+    correct = ((fitted == batch.target) | ~batch.target_mask).all(dim=1)
+    outputs, targets = (
+        [" ".join(map(str, vocabulary.strip(row))) for row in ids.tolist()]
+        for ids in (predicted, batch.target)
+    )
+    cer = [float(word_error_rate(output, target)) for output, target in zip(outputs, targets, strict=True)]
+    return {"id": batch.ids, "correct": correct, "cer": cer}

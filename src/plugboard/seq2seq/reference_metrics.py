@@ -16,7 +16,7 @@ import torch
 from torchmetrics import Metric
 from torchmetrics.functional.text import edit_distance
 
-_PRIVATE_USE_START = 0xE000  # one code point per token id, so edit distances count token edits
+_PRIVATE_USE_START = 0xE000
 
 TokenIds = Sequence[int]
 
@@ -61,7 +61,7 @@ class ClosestReferenceErrorRate(_ErrorRate):
         if not predictions:
             return
         pairs = [
-            (_as_text(prediction), _as_text(reference), index)
+            (as_code_points(prediction), as_code_points(reference), index)
             for index, (prediction, accepted) in enumerate(zip(predictions, references, strict=True))
             for reference in accepted
         ]
@@ -74,5 +74,6 @@ class ClosestReferenceErrorRate(_ErrorRate):
         self.total += sum(length for _, length in closest)
 
 
-def _as_text(ids: TokenIds) -> str:
+def as_code_points(ids: TokenIds) -> str:
+    """One private-use code point per token id, so character edit distances count token edits."""
     return "".join(chr(_PRIVATE_USE_START + index) for index in ids)

@@ -21,9 +21,8 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from torchmetrics.text import BLEUScore, CharErrorRate
 
 from plugboard.data.vocabulary import Vocabulary
-from plugboard.seq2seq.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate
+from plugboard.seq2seq.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate, as_code_points
 
-_PRIVATE_USE_START = 0xE000  # one code point per token id, so CER counts token edits
 _NAMES = ("token_accuracy", "exact_match", "cer", "bleu", "wer", "per")
 
 
@@ -51,7 +50,7 @@ class SequenceMetrics(nn.Module):
         predicted_ids = [self.vocabulary.strip(row) for row in predicted.tolist()]
         target_ids = [self.vocabulary.strip(row) for row in target.tolist()]
         self.cer.update(
-            [_as_code_points(row) for row in predicted_ids], [_as_code_points(row) for row in target_ids]
+            [as_code_points(row) for row in predicted_ids], [as_code_points(row) for row in target_ids]
         )
         self.bleu.update([_as_words(row) for row in predicted_ids], [[_as_words(row)] for row in target_ids])
         accepted = self._accepted(references) if references is not None else [[row] for row in target_ids]
@@ -81,10 +80,6 @@ def _fit_length(predicted: torch.Tensor, length: int, pad_id: int) -> torch.Tens
     if predicted.shape[1] >= length:
         return predicted[:, :length]
     return F.pad(predicted, (0, length - predicted.shape[1]), value=pad_id)
-
-
-def _as_code_points(ids: list[int]) -> str:
-    return "".join(chr(_PRIVATE_USE_START + index) for index in ids)
 
 
 def _as_words(ids: list[int]) -> str:

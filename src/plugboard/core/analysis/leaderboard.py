@@ -1,18 +1,15 @@
 """Jobs that differ only by seed, grouped into one row per configuration and ranked by a metric.
 
-Tables show every metric as mean ± std over seeds, × 100 (an exact match of 0.812 reads 81.2);
-the CSV keeps the raw values.
+The tables built from the rows are in `tables.py`, the statistics over seeds in `significance.py`.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from plugboard.core.analysis.curves import last_logged_epoch
 from plugboard.core.analysis.sweep import Job
@@ -45,6 +42,12 @@ class Row:
         """Sample std over seeds; None with fewer than two."""
         values = self.values(metric)
         return statistics.stdev(values) if len(values) > 1 else None
+
+    def interval(self, metric: str, level: float = 0.95) -> tuple[float, float] | None:
+        """The Student-t interval of the mean over seeds (see `significance.py` for why t)."""
+        from plugboard.core.analysis.significance import t_interval
+
+        return t_interval(self.values(metric), level)
 
     def minutes(self) -> float | None:
         durations = [job.duration_s for job in self.jobs if job.duration_s is not None]
@@ -104,31 +107,6 @@ def row_labels(rows: list[Row]) -> list[str]:
     ]
 
 
-def format_cell(row: Row, metric: str) -> str:
-    mean, std = row.mean(metric), row.std(metric)
-    if mean is None:
-        return "–"
-    return f"{mean * SCALE:.1f}" if std is None else f"{mean * SCALE:.1f} ± {std * SCALE:.1f}"
-
-
-def format_minutes(row: Row) -> str:
-    minutes = row.minutes()
-    return "–" if minutes is None else f"{minutes:.1f}"
-
-
-def table_records(rows: list[Row], metrics: list[str]) -> list[dict[str, str | float | int | None]]:
-    """The leaderboard as plain dicts (raw values, not × 100): for CSV, notebooks, or a DataFrame."""
-    keys = varying_keys(rows)
-    records = []
-    for row in rows:
-        record: dict[str, str | float | int | None] = {key: row.configuration.get(key, "") for key in keys}
-        for metric in metrics:
-            record[f"{metric}_mean"], record[f"{metric}_std"] = row.mean(metric), row.std(metric)
-        record["n"] = row.n
-        records.append(record)
-    return records
-
-
 def problem_lines(jobs: Iterable[Job]) -> list[str]:
     """One line per failed or unfinished job: which job, its overrides, and why."""
     lines = []
@@ -144,34 +122,6 @@ def problem_lines(jobs: Iterable[Job]) -> list[str]:
             reason += f"; last logged epoch {epoch}" if epoch is not None else ""
         lines.append(f"{job.status}: {job.name} ({overrides}): {_shorten(reason)}")
     return lines
-
-
-def markdown_table(rows: list[Row], metrics: list[str], jobs: Iterable[Job] = ()) -> str:
-    """The leaderboard as a markdown table, failed and unfinished jobs listed below it."""
-    keys = varying_keys(rows)
-    header = ["#", *keys, *metrics, "n", "min/run"]
-    lines = [_markdown_row(header), "|" + " --- |" * len(header)]
-    for rank, row in enumerate(rows, start=1):
-        cells = [str(rank), *(row.configuration.get(key, "") for key in keys)]
-        cells += [format_cell(row, metric) for metric in metrics]
-        lines.append(_markdown_row([*cells, str(row.n), format_minutes(row)]))
-    problems = problem_lines(jobs)
-    if problems:
-        lines += ["", *(f"- {line}" for line in problems)]
-    return "\n".join(lines) + "\n"
-
-
-def write_csv(rows: list[Row], metrics: list[str], path: Path) -> None:
-    records = table_records(rows, metrics)
-    header = [*varying_keys(rows), *(f"{m}_{s}" for m in metrics for s in ("mean", "std")), "n"]
-    with open(path, "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(records)
-
-
-def _markdown_row(cells: list[str]) -> str:
-    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
 def _shorten(text: str, limit: int = 400) -> str:

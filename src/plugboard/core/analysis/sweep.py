@@ -36,6 +36,8 @@ class Job:
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     duration_s: float | None = None
+    # What the run was judged by: {"metric": "val/exact_match", "mode": "max"} (configs' `monitor`).
+    monitor: dict[str, str] | None = None
 
     @property
     def seed(self) -> str | None:
@@ -89,6 +91,7 @@ def read_job(job_dir: Path, name: str | None = None) -> Job:
         metrics=record["metrics"],
         error=record["error"],
         duration_s=record["duration_s"],
+        monitor=record["monitor"],
     )
 
 
@@ -123,7 +126,9 @@ def _parse_record(text: str) -> dict[str, Any]:
     if not isinstance(metrics, dict):
         raise ValueError("'metrics' is not an object")
     duration = record.get("duration_s")
+    monitor = record.get("monitor")
     return {
+        "monitor": monitor if isinstance(monitor, dict) and isinstance(monitor.get("metric"), str) else None,
         "status": record["status"],
         "metrics": {name: float(value) for name, value in metrics.items() if _is_number(value)},
         "error": str(record["error"]) if record.get("error") else None,

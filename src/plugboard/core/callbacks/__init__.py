@@ -4,6 +4,7 @@ from plugboard.core.callbacks.finite_loss import NonFiniteLossError, StopOnNonFi
 from plugboard.core.callbacks.resume_checkpoints import CheckpointOnPreemption, last_checkpoint_every_epoch
 from plugboard.core.callbacks.rng_state import RngStateInCheckpoint
 from plugboard.core.callbacks.run_config import RunConfigInCheckpoint
+from plugboard.core.callbacks.test_examples import TestExampleOutcomes
 
 __all__ = [
     "CheckpointOnPreemption",
@@ -11,5 +12,6 @@ __all__ = [
     "RngStateInCheckpoint",
     "RunConfigInCheckpoint",
     "StopOnNonFiniteLoss",
+    "TestExampleOutcomes",
     "last_checkpoint_every_epoch",
 ]

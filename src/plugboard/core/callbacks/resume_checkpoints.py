@@ -14,23 +14,25 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from plugboard.core.logging import get_logger
+from plugboard.core.resume import last_checkpoint
 
 log = get_logger(__name__)
 
 
-def last_checkpoint_every_epoch(dirpath: str | Path) -> ModelCheckpoint:
-    """`last.ckpt`, rewritten at the end of every epoch: what `ckpt_path=last` resumes from.
+def last_checkpoint_every_epoch(run_dir: str | Path) -> ModelCheckpoint:
+    """The run's `last.ckpt`, rewritten at the end of every epoch: what `ckpt_path=last` resumes from.
 
     (ModelCheckpoint's own `save_last` only writes when a top-k checkpoint is written.)
     """
+    path = last_checkpoint(run_dir)
     return ModelCheckpoint(
-        dirpath=dirpath, filename="last", monitor=None, save_top_k=1, enable_version_counter=False
+        dirpath=path.parent, filename=path.stem, monitor=None, save_top_k=1, enable_version_counter=False
     )
 
 
 class CheckpointOnPreemption(L.Callback):
-    def __init__(self, dirpath: str | Path) -> None:
-        self.path = Path(dirpath) / "last.ckpt"
+    def __init__(self, run_dir: str | Path) -> None:
+        self.path = last_checkpoint(run_dir)
 
     def on_exception(
         self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException

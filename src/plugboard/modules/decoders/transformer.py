@@ -215,7 +215,7 @@ def _reject_attention_with_history(attention: Attention) -> None:
             f"{name} reads the attention weights of the previous decoder step, so it needs a "
             f"decoder that runs one step at a time and carries those weights forward. The "
             f"transformer decoder computes all target positions in parallel and has no previous "
-            f"step to read. Use it with the recurrent decoder (model=seq2seq), or choose another "
+            f"step to read. Use it with the recurrent decoder (model=rnn_seq2seq), or choose another "
             f"attention for the transformer (e.g. model/attention=multihead, scaled_dot or "
             f"additive)."
         )

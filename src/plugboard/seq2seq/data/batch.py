@@ -23,14 +23,17 @@ class Seq2SeqBatch(NamedTuple):
     target: torch.Tensor  # [B, T] long
     target_mask: torch.Tensor  # [B, T] bool
     references: torch.Tensor | None = None  # [B, R, T'] long, each row ending with <eos>
+    ids: torch.Tensor | None = None  # [B] long: each example's index in its split (stable across runs)
 
 
-def collate(examples: Sequence[tuple[torch.Tensor, ...]], pad_id: int = 0) -> Seq2SeqBatch:
+def collate(
+    examples: Sequence[tuple[torch.Tensor, ...]], pad_id: int = 0, ids: Sequence[int] | None = None
+) -> Seq2SeqBatch:
     """Pads pre-tensorised (source, target) pairs into a `Seq2SeqBatch`.
 
     Examples may carry a third tensor, their references [R, T]; without it each target is
     its own single reference, so every batch has `references` and code that moves a batch
-    field by field to a device never meets None.
+    field by field to a device never meets None. `ids` default to the positions in the batch.
     """
     sources = pad_sequence([example[0] for example in examples], batch_first=True, padding_value=pad_id)
     targets = pad_sequence([example[1] for example in examples], batch_first=True, padding_value=pad_id)
@@ -38,7 +41,14 @@ def collate(examples: Sequence[tuple[torch.Tensor, ...]], pad_id: int = 0) -> Se
         references = _pad_references([example[2] for example in examples], pad_id)
     else:
         references = targets.unsqueeze(1)
-    return Seq2SeqBatch(sources, sources != pad_id, targets, targets != pad_id, references)
+    ids = torch.arange(len(examples)) if ids is None else torch.tensor(list(ids), dtype=torch.long)
+    return Seq2SeqBatch(sources, sources != pad_id, targets, targets != pad_id, references, ids)
+
+
+def collate_indexed(items: Sequence[tuple[int, tuple[torch.Tensor, ...]]], pad_id: int = 0) -> Seq2SeqBatch:
+    """`collate` for (index in the split, example) pairs: the batch carries the indices as `ids`,
+    which the test step writes next to each example's outcome."""
+    return collate([example for _, example in items], pad_id, ids=[index for index, _ in items])
 
 
 def _pad_references(references: list[torch.Tensor], pad_id: int) -> torch.Tensor:

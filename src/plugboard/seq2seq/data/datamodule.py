@@ -15,13 +15,16 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, RandomSampler
 
-from plugboard.core.errors import ConfigError
+from plugboard.core.errors import ConfigError, DataError
 from plugboard.data.bucketing import BucketBatchSampler
 from plugboard.data.vocabulary import Vocabulary
-from plugboard.seq2seq.data.batch import collate
+from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
 
 SPLITS = ("train", "val", "test", "test_long")
+# What a trained model (its vocabulary given) evaluates in each Lightning stage: a symbol it never
+# saw there is an error. (Training data may hold new symbols: they are read as <unk>.)
+EVALUATED_SPLITS = {"validate": ("val",), "test": ("test", "test_long"), "predict": ("test",)}
 # An evaluation example may also list every output it accepts, `target` first (a word with
 # two pronunciations); its metrics then count an output right when it matches any of them.
 MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
@@ -30,8 +33,9 @@ MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
 class Seq2SeqDataModule(L.LightningDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
-    `vocabulary` fixes the token list (as saved in a checkpoint); when it is None the
-    vocabulary is built from the training split. `bucket_by_length` batches training examples
+    `vocabulary` fixes the token list (the core hands over the one saved in a checkpoint,
+    see `plugboard.core.handoff`); when it is None the vocabulary is built from the training
+    split, and `metadata` hands it to the model. `bucket_by_length` batches training examples
     of similar length together (see `plugboard.data.bucketing`); evaluation order is unchanged.
     """
 
@@ -53,6 +57,11 @@ class Seq2SeqDataModule(L.LightningDataModule):
         self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
         self.examples: dict[str, list[Example]] = {}
         self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
+
+    @property
+    def metadata(self) -> dict[str, list[str]]:
+        """What the model needs from the data: the vocabulary (valid after `setup`)."""
+        return {"vocabulary": list(self.vocabulary.tokens)} if self.vocabulary is not None else {}
 
     def load_examples(self) -> dict[str, list[Example]]:
         """Returns token examples per split name (a subset of `SPLITS`)."""
@@ -82,7 +91,24 @@ class Seq2SeqDataModule(L.LightningDataModule):
             self.vocabulary = Vocabulary.from_sequences(
                 [example[0] for example in train] + [example[1] for example in train]
             )
+        else:
+            self._refuse_unknown_symbols(EVALUATED_SPLITS.get(stage or "fit", ()))
         self.tensors = {split: self._tensorise(examples) for split, examples in self.examples.items()}
+
+    def _refuse_unknown_symbols(self, splits: Sequence[str]) -> None:
+        """With a vocabulary given (a trained model's), data it cannot encode is an error, not `<unk>`."""
+        known = set(self.vocabulary.tokens)
+        for split in splits:
+            examples = self.examples.get(split, [])
+            for number, example in enumerate(examples, start=1):
+                unknown = sorted({token for part in example[:2] for token in part} - known)
+                if unknown:
+                    raise DataError(
+                        f"The {split} data has symbols the model never saw in training: "
+                        f"{', '.join(map(repr, unknown[:10]))} (first in example {number}: "
+                        f"{' '.join(example[0])!r}). The model's vocabulary has {len(known)} symbols, "
+                        "saved in its checkpoint; evaluate it on data written with the same symbols."
+                    )
 
     def _tensorise(self, examples: list[Example | MultiReferenceExample]) -> list[tuple[torch.Tensor, ...]]:
         return [self._tensorise_example(*example) for example in examples]
@@ -113,12 +139,12 @@ class Seq2SeqDataModule(L.LightningDataModule):
         else:
             batching = {"batch_size": self.batch_size, "shuffle": shuffle}
         return DataLoader(
-            examples,
+            list(enumerate(examples)),  # each example with its index in the split: a stable id
             **batching,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
-            collate_fn=partial(collate, pad_id=Vocabulary.pad_id),
+            collate_fn=partial(collate_indexed, pad_id=Vocabulary.pad_id),
         )
 
     def train_dataloader(self) -> DataLoader:

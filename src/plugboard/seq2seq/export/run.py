@@ -5,35 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import hydra
-from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from plugboard.core.checkpoint import load_checkpoint
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
 from plugboard.core.paths import CONFIG_DIR
+from plugboard.core.rebuild import rebuild
 from plugboard.seq2seq.export.check import check_export
 from plugboard.seq2seq.export.exporter import export_model
 from plugboard.seq2seq.export.runtime import load_graphs
+from plugboard.seq2seq.inference import require_seq2seq
 
 log = get_logger(__name__)
 
 
 def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     """Exports the checkpoint at `cfg.ckpt_path`, then (with `check=true`) compares on its test data."""
-    checkpoint = load_checkpoint(cfg.ckpt_path)
-    run_cfg = OmegaConf.create(checkpoint["config"])
-    vocabulary = checkpoint["vocabulary"]
-    model = instantiate(run_cfg.model, vocabulary=vocabulary)
-    model.load_state_dict(checkpoint["state_dict"])
-    log.info(f"Loaded {cfg.ckpt_path} (epoch {checkpoint.get('epoch')})")
+    rebuilt = rebuild(cfg.ckpt_path)
+    model = require_seq2seq(rebuilt, "ONNX and TorchScript export")
+    log.info(f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')})")
 
     output_dir = Path(cfg.output_dir or cfg.paths.output_dir)
     export_model(model, output_dir, cfg.format, cfg.opset, checkpoint=str(Path(cfg.ckpt_path).resolve()))
     if not cfg.check:
         log.info("Not checking the exported graphs against PyTorch (check=false)")
         return {}
-    datamodule = instantiate(run_cfg.data, vocabulary=vocabulary)
+    datamodule = rebuilt.datamodule
     datamodule.setup("test")
     batch = next(iter(datamodule.test_dataloader()[0]))
     return check_export(load_graphs(output_dir), model, batch, cfg.check_tolerance)
