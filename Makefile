@@ -47,6 +47,7 @@ bench: env
 	$(PYTHON) -m benchmarks.attention_cost $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.data_loading $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.bucketing $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.attention_prepare $(BENCH_ARGS)
 
 lint: env
 	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .

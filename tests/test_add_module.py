@@ -80,7 +80,7 @@ def test_train_py_trains_with_the_new_variant(project: Path, tmp_path: Path):
 
 
 def test_the_existing_tests_pick_up_the_new_variant(project: Path):
-    config_test = f"tests/test_configs.py::test_option_composes_and_instantiates[model/attention/{NAME}]"
+    config_test = f"tests/test_configs.py::test_option_composes_and_builds[model/attention/{NAME}]"
     result = run_tests(project, ["tests/modules/test_attention.py", config_test, "-k", NAME])
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     passed = [line for line in result.stdout.splitlines() if line.startswith("PASSED")]

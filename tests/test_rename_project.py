@@ -55,7 +55,7 @@ def test_no_trace_of_the_old_name_is_left(renamed: Path):
     left = [str(path) for path, text in text_files(renamed).items() if OLD_NAME in text.lower()]
     assert left == []
     assert 'name = "lab_notes"' in (renamed / "pyproject.toml").read_text()
-    assert "class LabNotesError(" in (renamed / "src" / NEW_NAME / "errors.py").read_text()
+    assert "class LabNotesError(" in (renamed / "src" / NEW_NAME / "core" / "errors.py").read_text()
     attention = (renamed / "configs" / "model" / "attention" / "dot.yaml").read_text()
     assert "_target_: lab_notes.modules.attention." in attention
 
@@ -70,9 +70,7 @@ def test_the_renamed_project_passes_its_attention_and_config_tests(renamed: Path
     selection = "test_attention or allowed_namespace or (composes and (attention or data or paths))"
     result = run_tests(renamed, ["tests/modules/test_attention.py", "tests/test_configs.py", "-k", selection])
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
-    assert (
-        "PASSED tests/test_configs.py::test_option_composes_and_instantiates[paths/default]" in result.stdout
-    )
+    assert "PASSED tests/test_configs.py::test_option_composes_and_builds[paths/default]" in result.stdout
 
 
 @pytest.mark.slow

@@ -103,8 +103,9 @@ def test_forward_equals_step_by_step(case: Case) -> None:
     with torch.no_grad():
         parallel = decoder(inputs, encoded, mask)
         state, stepped = decoder.init_state(encoded, mask), []
+        prepared = decoder.prepare(encoded, mask)
         for t in range(inputs.shape[1]):
-            logits, state, _ = decoder.step(inputs[:, t], state, encoded, mask)
+            logits, state, _ = decoder.step(inputs[:, t], state, encoded, mask, prepared)
             stepped.append(logits)
     assert parallel.shape == (3, 7, VOCAB_SIZE)
     torch.testing.assert_close(parallel, torch.stack(stepped, dim=1), atol=1e-5, rtol=1e-5)
@@ -112,10 +113,10 @@ def test_forward_equals_step_by_step(case: Case) -> None:
 
 def test_step_returns_weights_over_real_source_positions(case: Case) -> None:
     decoder, encoded, mask = case
-    state = decoder.init_state(encoded, mask)
+    state, prepared = decoder.init_state(encoded, mask), decoder.prepare(encoded, mask)
     for token in (BOS_ID, 5, 6):
         tokens = torch.full((3,), token)
-        logits, state, weights = decoder.step(tokens, state, encoded, mask)
+        logits, state, weights = decoder.step(tokens, state, encoded, mask, prepared)
     assert logits.shape == (3, VOCAB_SIZE)
     assert weights.shape == (3, 6)
     assert (weights[~mask] == 0).all()

@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
 
 from helpers import compose_config, read_json, run_script, single_run_dir
-from plugboard.core.checkpoint import load_checkpoint
 from plugboard.core.errors import PlugboardError
+from plugboard.core.rebuild import rebuild
 from plugboard.modules.attention import DotAttention
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.export import ExportError, export_model, greedy_decode, load_graphs
@@ -28,11 +27,8 @@ OPSET = 18
 
 def load_model_and_batch(checkpoint_path: Path, batch_size: int = 7):
     """The checkpoint's model and a test batch of other sizes than the graphs were traced with."""
-    checkpoint = load_checkpoint(checkpoint_path)
-    run_cfg = OmegaConf.create(checkpoint["config"])
-    model = instantiate(run_cfg.model, vocabulary=checkpoint["vocabulary"])
-    model.load_state_dict(checkpoint["state_dict"])
-    datamodule = instantiate(run_cfg.data, vocabulary=checkpoint["vocabulary"])
+    rebuilt = rebuild(checkpoint_path)
+    model, datamodule = rebuilt.model, rebuilt.datamodule
     datamodule.setup("test")
     batch = collate(datamodule.tensors["test"][:batch_size])
     assert batch.source.shape[0] != EXPORT_SIZES.batch and batch.source.shape[1] != EXPORT_SIZES.source_length
@@ -233,6 +229,11 @@ TRANSFORMER_VARIANTS = ["none", "dot", "general", "additive", "scaled_dot", "mul
 @pytest.mark.parametrize("attention", RECURRENT_VARIANTS)
 def test_every_attention_exports_with_the_recurrent_decoder(tmp_path: Path, attention: str, format: str):
     metrics = export_and_compare(small_model(tmp_path, "seq2seq", attention), tmp_path / "out", format)
+    # The keys as the attention prepared them once: an output of the encoder graph, an input of each step.
+    manifest = read_json(tmp_path / "out" / "manifest.json")
+    assert manifest["prepared"] == ["keys", "values"]
+    assert "prepared.keys" in {output["name"] for output in manifest["graphs"]["encoder"]["outputs"]}
+    assert "prepared.keys" in {tensor["name"] for tensor in manifest["graphs"]["decoder_step"]["inputs"]}
     assert metrics["check/max_logit_difference/decoder_step"] < 1e-4
     assert metrics["check/greedy_tokens_equal"] == 1.0
 

@@ -10,6 +10,8 @@ import torch
 from hydra.utils import instantiate
 
 from helpers import compose_config
+from plugboard.core.callbacks import RunConfigInCheckpoint
+from plugboard.core.handoff import data_metadata
 from plugboard.seq2seq.data.batch import collate
 
 
@@ -60,12 +62,13 @@ def test_a_training_step_lowers_the_loss_on_its_batch(tmp_path, ratio):
     assert losses[-1] < losses[0]
 
 
-def test_the_vocabulary_travels_in_the_checkpoint(tmp_path):
+def test_the_vocabulary_travels_in_the_checkpoint_as_plain_metadata(tmp_path):
     model, datamodule = build(tmp_path)
     checkpoint: dict = {}
-    model.on_save_checkpoint(checkpoint)
-    assert checkpoint["vocabulary"] == datamodule.vocabulary.tokens
-    assert all(isinstance(token, str) for token in checkpoint["vocabulary"])
+    RunConfigInCheckpoint({}, data_metadata(datamodule)).on_save_checkpoint(None, model, checkpoint)
+    assert checkpoint["metadata"] == {"vocabulary": datamodule.vocabulary.tokens}
+    assert all(isinstance(token, str) for token in checkpoint["metadata"]["vocabulary"])
+    assert model.vocabulary.tokens == datamodule.vocabulary.tokens
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ names the class here.
 """
 
 from plugboard.modules.attention.additive import AdditiveAttention
-from plugboard.modules.attention.base import Attention, masked_softmax
+from plugboard.modules.attention.base import Attention, Prepared, masked_softmax
 from plugboard.modules.attention.dot import DotAttention
 from plugboard.modules.attention.general import GeneralAttention
 from plugboard.modules.attention.location import LocationAwareAttention
@@ -21,6 +21,7 @@ __all__ = [
     "LocationAwareAttention",
     "MultiHeadAttention",
     "NoAttention",
+    "Prepared",
     "ScaledDotProductAttention",
     "masked_softmax",
 ]

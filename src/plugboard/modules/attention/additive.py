@@ -5,11 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from plugboard.modules.attention.base import Attention
+from plugboard.modules.attention.base import Attention, Prepared
 
 
 class AdditiveAttention(Attention):
-    """score(q, k_s) = v^T tanh(W_q q + W_k k_s)  (Bahdanau et al., 2015; Luong's "concat")."""
+    """score(q, k_s) = v^T tanh(W_q q + W_k k_s)  (Bahdanau et al., 2015; Luong's "concat").
+
+    W_k k_s does not depend on the query: `prepare` computes it once per sequence.
+    """
 
     def __init__(
         self, query_size: int, key_size: int, value_size: int | None = None, hidden_size: int = 128
@@ -19,9 +22,12 @@ class AdditiveAttention(Attention):
         self.key_projection = nn.Linear(key_size, hidden_size, bias=True)
         self.energy = nn.Linear(hidden_size, 1, bias=False)
 
+    def prepare(self, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> Prepared:
+        return Prepared(self.key_projection(keys), values)  # keys [B, S, hidden]
+
     def score(
         self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
     ) -> torch.Tensor:
-        # [B, T, 1, H] + [B, 1, S, H] -> [B, T, S, H] -> [B, T, S]
-        hidden = self.query_projection(query).unsqueeze(2) + self.key_projection(keys).unsqueeze(1)
+        # [B, T, 1, H] + [B, 1, S, H] -> [B, T, S, H] -> [B, T, S]; keys already projected
+        hidden = self.query_projection(query).unsqueeze(2) + keys.unsqueeze(1)
         return self.energy(torch.tanh(hidden)).squeeze(-1)

@@ -1,19 +1,37 @@
 """The interface every attention variant implements.
 
-    forward(query, keys, values, mask, previous_weights=None, need_weights=True)
+    prepare(keys, values, mask) -> Prepared
+        what the variant computes from the encoder output alone (projected keys, heads),
+        once per sequence; the default computes nothing and hands the keys and values on
+    forward(query, keys, values, mask, previous_weights=None, need_weights=True, prepared=None)
         query   [B, H_q] (one decoder step) or [B, T, H_q] (T queries at once)
         keys    [B, S, H_k], values [B, S, H_v]
         mask    [B, S] bool, True = real token
+        prepared  what `prepare(keys, values, mask)` returned; None = prepare them now
         -> context [B, H_v] or [B, T, H_v], weights [B, S] or [B, T, S] (None if not needed)
 
 Masked positions get exactly zero weight and the weights of a row sum to one. Modules are
-stateless between calls: history (the previous step's weights) is passed in, never kept.
+stateless between calls: history (the previous step's weights) is passed in, and what is
+precomputed from the keys is returned by `prepare` and passed back in by the decoder at
+every step, never kept on the module. A decoder that called the module with raw keys at
+every step would repeat a key projection (S x H^2) T times over a target of length T.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
+
+
+class Prepared(NamedTuple):
+    """The keys and values as a variant's `score` / `attend` read them (projected, split into
+    heads, or as they came). Batch-first, so decoding can tile and reorder them with the
+    encoder states."""
+
+    keys: torch.Tensor  # [B, S, H_k] or e.g. [B, heads, S, d_h]
+    values: torch.Tensor  # [B, S, H_v] or e.g. [B, heads, S, d_h]
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -27,7 +45,8 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 class Attention(nn.Module):
-    """Base class: subclasses implement `score` (or override `attend` entirely)."""
+    """Base class: subclasses implement `score` (or override `attend` entirely), and `prepare`
+    when part of the work depends on the keys or values only."""
 
     #: True for variants that read the previous step's weights (location-aware, coverage).
     needs_previous_weights = False
@@ -42,6 +61,10 @@ class Attention(nn.Module):
         """Size of the context vector."""
         return self.value_size
 
+    def prepare(self, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> Prepared:
+        """What every query of a sequence shares, computed once: by default nothing."""
+        return Prepared(keys, values)
+
     def forward(
         self,
         query: torch.Tensor,
@@ -50,13 +73,20 @@ class Attention(nn.Module):
         mask: torch.Tensor,
         previous_weights: torch.Tensor | None = None,
         need_weights: bool = True,
+        prepared: Prepared | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """With `prepared`, `keys` and `values` are not read again: a decoder passes the value
+        it prepared once per sequence; a one-off call leaves it None."""
+        if prepared is None:
+            prepared = self.prepare(keys, values, mask)
         one_step = query.dim() == 2
         if one_step:
             query = query.unsqueeze(1)
             if previous_weights is not None:
                 previous_weights = previous_weights.unsqueeze(1)
-        context, weights = self.attend(query, keys, values, mask, previous_weights, need_weights)
+        context, weights = self.attend(
+            query, prepared.keys, prepared.values, mask, previous_weights, need_weights
+        )
         if one_step:
             context = context.squeeze(1)
             weights = weights.squeeze(1) if weights is not None else None
@@ -71,7 +101,8 @@ class Attention(nn.Module):
         previous_weights: torch.Tensor | None,
         need_weights: bool,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Batched-query form: query [B, T, H_q] -> context [B, T, H_v], weights [B, T, S]."""
+        """Batched-query form: query [B, T, H_q] -> context [B, T, H_v], weights [B, T, S].
+        `keys` and `values` are as `prepare` returned them."""
         scores = self.score(query, keys, previous_weights)
         weights = masked_softmax(scores, mask.unsqueeze(1))
         return weights @ values, weights
@@ -79,7 +110,7 @@ class Attention(nn.Module):
     def score(
         self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
     ) -> torch.Tensor:
-        """Unnormalised scores [B, T, S]."""
+        """Unnormalised scores [B, T, S] from queries and the keys as `prepare` returned them."""
         raise NotImplementedError
 
 

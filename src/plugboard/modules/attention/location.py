@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from plugboard.modules.attention.base import Attention
+from plugboard.modules.attention.base import Attention, Prepared
 
 
 class LocationAwareAttention(Attention):
@@ -14,7 +14,8 @@ class LocationAwareAttention(Attention):
     Chorowski et al. (2015), "Attention-Based Models for Speech Recognition". Convolving the
     previous step's weights tells the scorer where it looked last, which helps monotonic
     alignments (copying, reversing, speech). The decoder passes the previous weights in;
-    at the first step they are zeros.
+    at the first step they are zeros. W_k k_s does not depend on the step: `prepare` computes
+    it once per sequence.
     """
 
     needs_previous_weights = True
@@ -37,6 +38,9 @@ class LocationAwareAttention(Attention):
         self.location_projection = nn.Linear(num_filters, hidden_size, bias=False)
         self.energy = nn.Linear(hidden_size, 1, bias=False)
 
+    def prepare(self, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> Prepared:
+        return Prepared(self.key_projection(keys), values)  # keys [B, S, hidden]
+
     def score(
         self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
     ) -> torch.Tensor:
@@ -46,9 +50,8 @@ class LocationAwareAttention(Attention):
         # [B*T, 1, S] -> conv -> [B*T, F, S] -> [B, T, S, F]
         features = self.location_conv(previous_weights.reshape(batch * steps, 1, length))
         features = features.transpose(1, 2).reshape(batch, steps, length, -1)
+        # [B, T, 1, H] + [B, 1, S, H] + [B, T, S, H]; keys already projected
         hidden = (
-            self.query_projection(query).unsqueeze(2)
-            + self.key_projection(keys).unsqueeze(1)
-            + self.location_projection(features)
+            self.query_projection(query).unsqueeze(2) + keys.unsqueeze(1) + self.location_projection(features)
         )
         return self.energy(torch.tanh(hidden)).squeeze(-1)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from plugboard.modules.attention.base import Attention, masked_softmax
+from plugboard.modules.attention.base import Attention, Prepared, masked_softmax
 from plugboard.modules.attention.scaled_dot import additive_mask
 
 
@@ -17,6 +17,7 @@ class MultiHeadAttention(Attention):
 
     Q_h = q W_q^h, K_h = k W_k^h, V_h = v W_v^h with d_h = hidden_size / num_heads. The
     weights returned are the average over heads, as in `torch.nn.MultiheadAttention`.
+    K_h and V_h do not depend on the query: `prepare` computes them once per sequence.
     """
 
     def __init__(
@@ -42,20 +43,24 @@ class MultiHeadAttention(Attention):
         batch, length, size = x.shape
         return x.view(batch, length, self.num_heads, size // self.num_heads).transpose(1, 2)
 
+    def prepare(self, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> Prepared:
+        # each [B, heads, S, d_h]
+        return Prepared(
+            self._split_heads(self.key_projection(keys)), self._split_heads(self.value_projection(values))
+        )
+
     def attend(self, query, keys, values, mask, previous_weights, need_weights):
-        q = self._split_heads(self.query_projection(query))  # [B, heads, T, d_h]
-        k = self._split_heads(self.key_projection(keys))  # [B, heads, S, d_h]
-        v = self._split_heads(self.value_projection(values))
+        q = self._split_heads(self.query_projection(query))  # [B, heads, T, d_h]; keys, values prepared
         dropout = self.dropout if self.training else 0.0
         weights = None
         if need_weights:
-            scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+            scores = q @ keys.transpose(-1, -2) / math.sqrt(q.shape[-1])
             head_weights = masked_softmax(scores, mask[:, None, None, :])
-            heads = F.dropout(head_weights, dropout, self.training) @ v
+            heads = F.dropout(head_weights, dropout, self.training) @ values
             weights = head_weights.mean(dim=1)
         else:
             bias = additive_mask(mask, q.dtype).unsqueeze(1)  # [B, 1, 1, S]
-            heads = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=dropout)
+            heads = F.scaled_dot_product_attention(q, keys, values, attn_mask=bias, dropout_p=dropout)
         batch, _, length, _ = heads.shape
         context = heads.transpose(1, 2).reshape(batch, length, -1)
         return self.output_projection(context), weights

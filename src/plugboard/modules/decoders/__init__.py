@@ -1,7 +1,7 @@
 """The decoder slot: previous tokens + encoder output -> next-token logits."""
 
-from plugboard.modules.decoders.base import Decoder, DecoderState
+from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
 from plugboard.modules.decoders.recurrent import RecurrentDecoder
 from plugboard.modules.decoders.transformer import TransformerDecoder
 
-__all__ = ["Decoder", "DecoderState", "RecurrentDecoder", "TransformerDecoder"]
+__all__ = ["Decoder", "DecoderState", "PreparedSource", "RecurrentDecoder", "TransformerDecoder"]

@@ -8,8 +8,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from plugboard.modules.attention.base import Attention
-from plugboard.modules.decoders.base import Decoder, DecoderState
+from plugboard.modules.attention.base import Attention, Prepared
+from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
 from plugboard.modules.encoders.base import EncoderOutput
 
 
@@ -18,7 +18,8 @@ class RecurrentDecoder(Decoder):
     h~_t = tanh(W_c [h_t; c_t]);  logits = W_o h~_t.
 
     `attention` is a partial (from the `model/attention` config group) completed here with
-    the sizes only the decoder knows.
+    the sizes only the decoder knows. What the attention computes from the encoder states
+    alone (`prepare`: projected keys) is computed once per sequence and read by every step.
     """
 
     def __init__(
@@ -52,6 +53,9 @@ class RecurrentDecoder(Decoder):
         self.combine = nn.Linear(hidden_size + self.attention.output_size, hidden_size)
         self.output = nn.Linear(hidden_size, vocab_size)
 
+    def prepare(self, encoded: EncoderOutput, source_mask: torch.Tensor) -> PreparedSource:
+        return self.attention.prepare(encoded.states, encoded.states, source_mask)._asdict()
+
     def init_state(self, encoded: EncoderOutput, source_mask: torch.Tensor) -> DecoderState:
         batch = source_mask.shape[0]
         hidden = torch.tanh(self.init_projection(encoded.summary)).view(batch, self.num_layers, -1)
@@ -64,7 +68,7 @@ class RecurrentDecoder(Decoder):
             state["cell"] = torch.zeros_like(hidden)
         return state
 
-    def step(self, tokens, state, encoded, source_mask, need_weights=True):
+    def step(self, tokens, state, encoded, source_mask, prepared, need_weights=True):
         embedded = self.dropout(self.embedding(tokens))
         rnn_input = torch.cat([embedded, state["attentional"]], -1) if self.input_feeding else embedded
         new_hidden, new_cell, layer_input = [], [], rnn_input
@@ -85,6 +89,7 @@ class RecurrentDecoder(Decoder):
             source_mask,
             previous_weights=history,
             need_weights=need_weights or self.attention.needs_previous_weights,
+            prepared=Prepared(**prepared),
         )
         attentional = torch.tanh(self.combine(torch.cat([query, context], dim=-1)))
         logits = self.output(self.dropout(attentional))

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from plugboard.modules.attention.base import Attention
-from plugboard.modules.decoders.base import Decoder, DecoderState
+from plugboard.modules.attention.base import Attention, Prepared
+from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
 from plugboard.modules.encoders.base import EncoderOutput
 from plugboard.modules.encoders.transformer import sinusoidal_positions
 
@@ -93,16 +93,18 @@ class TransformerDecoderLayer(nn.Module):
         x: torch.Tensor,
         encoded_states: torch.Tensor,
         source_mask: torch.Tensor,
+        prepared: Prepared,
         need_weights: bool,
         earlier: KeysValues | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, KeysValues]:
         """x [B, T, H] -> x [B, T, H], cross-attention weights [B, T, S] (or None), the
-        self-attention keys and values so far."""
+        self-attention keys and values so far. `prepared`: the cross-attention's `prepare`
+        of the encoder states."""
         attended, keys_values = self.self_attention(self.self_attention_norm(x), earlier)
         x = x + self.dropout(attended)
         normed = self.cross_attention_norm(x)
         context, weights = self.cross_attention(
-            normed, encoded_states, encoded_states, source_mask, need_weights=need_weights
+            normed, encoded_states, encoded_states, source_mask, need_weights=need_weights, prepared=prepared
         )
         x = x + self.dropout(self.context_projection(context))
         x = x + self.dropout(self.feedforward(self.feedforward_norm(x)))
@@ -116,7 +118,8 @@ class TransformerDecoder(Decoder):
     newest position: the state keeps each layer's self-attention keys and values
     (`keys.<layer>`, `values.<layer>`, [B, t, H]), so a step costs O(t), not O(t^2). The
     weights `step` returns are the newest position's cross-attention weights averaged over
-    the layers (and, for multi-head attention, over the heads).
+    the layers (and, for multi-head attention, over the heads). Each layer's cross-attention
+    prepares the encoder states once per sequence (`prepare`: `keys.<layer>`, `values.<layer>`).
 
     `attention` is a partial (from the `model/attention` config group); each layer completes
     its own copy with the sizes only the decoder knows.
@@ -155,6 +158,7 @@ class TransformerDecoder(Decoder):
         inputs: torch.Tensor,
         encoded: EncoderOutput,
         source_mask: torch.Tensor,
+        prepared: PreparedSource,
         need_weights: bool = False,
         earlier: list[KeysValues] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None, list[KeysValues]]:
@@ -166,7 +170,10 @@ class TransformerDecoder(Decoder):
         layer_weights, keys_values = [], []
         for index, layer in enumerate(self.layers):
             layer_earlier = earlier[index] if earlier else None
-            x, weights, layer_keys_values = layer(x, encoded.states, source_mask, need_weights, layer_earlier)
+            layer_prepared = Prepared(prepared[f"keys.{index}"], prepared[f"values.{index}"])
+            x, weights, layer_keys_values = layer(
+                x, encoded.states, source_mask, layer_prepared, need_weights, layer_earlier
+            )
             layer_weights.append(weights)
             keys_values.append(layer_keys_values)
         logits = self.output(self.final_norm(x))
@@ -184,7 +191,14 @@ class TransformerDecoder(Decoder):
         if teacher_forcing_ratio < 1.0:
             # Feeding back its own predictions makes the inputs sequential: go step by step.
             return super().forward(inputs, encoded, source_mask, teacher_forcing_ratio)
-        return self.decode(inputs, encoded, source_mask)[0]
+        return self.decode(inputs, encoded, source_mask, self.prepare(encoded, source_mask))[0]
+
+    def prepare(self, encoded: EncoderOutput, source_mask: torch.Tensor) -> PreparedSource:
+        prepared = {}
+        for index, layer in enumerate(self.layers):
+            keys, values = layer.cross_attention.prepare(encoded.states, encoded.states, source_mask)
+            prepared[f"keys.{index}"], prepared[f"values.{index}"] = keys, values
+        return prepared
 
     def init_state(self, encoded: EncoderOutput, source_mask: torch.Tensor) -> DecoderState:
         empty = encoded.states.new_zeros(source_mask.shape[0], 0, self.hidden_size)
@@ -196,11 +210,12 @@ class TransformerDecoder(Decoder):
         state: DecoderState,
         encoded: EncoderOutput,
         source_mask: torch.Tensor,
+        prepared: PreparedSource,
         need_weights: bool = True,
     ) -> tuple[torch.Tensor, DecoderState, torch.Tensor | None]:
         earlier = [(state[f"keys.{layer}"], state[f"values.{layer}"]) for layer in range(len(self.layers))]
         logits, weights, keys_values = self.decode(
-            tokens.unsqueeze(1), encoded, source_mask, need_weights, earlier
+            tokens.unsqueeze(1), encoded, source_mask, prepared, need_weights, earlier
         )
         new_state = {}
         for layer, (keys, values) in enumerate(keys_values):

@@ -23,10 +23,12 @@ def beam_search(
 ) -> Hypotheses:
     """The best of `beam_size` hypotheses per sequence, all sequences searched together.
 
-    The B sequences become B*K rows (beam k of sequence b is row b*K + k): the encoder output
-    and mask are tiled, and the decoder state is reordered after each step with
-    `index_select`, so any decoder whose state is a dict of batch-first tensors works. A
-    finished beam stays in the beam and is only extended with `<pad>` at no cost.
+    The B sequences become B*K rows (beam k of sequence b is row b*K + k): the encoder output,
+    the mask and what the decoder prepared from them once per sequence (`decoder.prepare`,
+    e.g. projected keys, the same for every beam of a sequence) are tiled, and the decoder
+    state is reordered after each step with `index_select`, so any decoder whose state is a
+    dict of batch-first tensors works. A finished beam stays in the beam and is only extended
+    with `<pad>` at no cost.
 
     `length_penalty` (alpha) ranks hypotheses by score / ((5 + length) / 6) ** alpha (Wu et
     al., 2016), where length counts the tokens up to and including `<eos>`; 0 ranks by the
@@ -38,6 +40,8 @@ def beam_search(
     device = source_mask.device
     tiled = EncoderOutput(*(part.repeat_interleave(beam_size, dim=0) for part in encoded))
     tiled_mask = source_mask.repeat_interleave(beam_size, dim=0)
+    prepared = decoder.prepare(encoded, source_mask)
+    tiled_prepared = {name: value.repeat_interleave(beam_size, dim=0) for name, value in prepared.items()}
     state = decoder.init_state(tiled, tiled_mask)
 
     tokens = torch.full((rows,), bos_id, dtype=torch.long, device=device)
@@ -56,7 +60,7 @@ def beam_search(
     beam_offsets = torch.arange(batch, device=device).unsqueeze(1) * beam_size
 
     for _ in range(max_length):
-        logits, state, step_weights = decoder.step(tokens, state, tiled, tiled_mask)
+        logits, state, step_weights = decoder.step(tokens, state, tiled, tiled_mask, tiled_prepared)
         log_probs = torch.log_softmax(logits.float(), dim=-1)
         log_probs = torch.where(finished.unsqueeze(1), after_eos, log_probs)
         candidate_scores = scores.unsqueeze(1) + log_probs  # [B*K, V]

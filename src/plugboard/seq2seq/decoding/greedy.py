@@ -19,15 +19,18 @@ def greedy_decode(
     pad_id: int,
     max_length: int,
 ) -> Hypotheses:
-    """Feeds back the argmax until every sequence has produced `<eos>` or `max_length` steps."""
+    """Feeds back the argmax until every sequence has produced `<eos>` or `max_length` steps.
+
+    What the steps share (an attention's projected keys) is prepared once, before the first.
+    """
     batch = source_mask.shape[0]
-    state = decoder.init_state(encoded, source_mask)
+    prepared, state = decoder.prepare(encoded, source_mask), decoder.init_state(encoded, source_mask)
     tokens = torch.full((batch,), bos_id, dtype=torch.long, device=source_mask.device)
     finished = torch.zeros(batch, dtype=torch.bool, device=source_mask.device)
     scores = torch.zeros(batch, device=source_mask.device)
     outputs, weights = [], []
     for _ in range(max_length):
-        logits, state, step_weights = decoder.step(tokens, state, encoded, source_mask)
+        logits, state, step_weights = decoder.step(tokens, state, encoded, source_mask, prepared)
         log_probs = torch.log_softmax(logits.float(), dim=-1)
         step_scores, tokens = log_probs.max(dim=-1)
         scores = scores + step_scores.masked_fill(finished, 0.0)

@@ -26,11 +26,16 @@ def step_logits(
 ) -> np.ndarray:
     """Logits [B, T, V] of `decoder_step` fed the given inputs one step at a time (teacher forcing)."""
     encoded = graphs.run("encoder", {"source": source, "source_mask": source_mask})
+    prepared = {f"prepared.{name}": encoded[f"prepared.{name}"] for name in graphs.manifest["prepared"]}
     state = {name: encoded[f"state.{name}"] for name in graphs.manifest["state"]}
     logits = []
     for position in range(decoder_input.shape[1]):
         inputs = {"tokens": decoder_input[:, position], "encoder_states": encoded["encoder_states"]}
-        inputs |= {"source_mask": source_mask} | {f"state.{name}": value for name, value in state.items()}
+        inputs |= (
+            {"source_mask": source_mask}
+            | prepared
+            | {f"state.{name}": value for name, value in state.items()}
+        )
         step = graphs.run("decoder_step", inputs)
         state = {name: step[f"next_state.{name}"] for name in state}
         logits.append(step["logits"])

@@ -26,7 +26,7 @@ from plugboard.seq2seq.model import Seq2SeqModule
 log = get_logger(__name__)
 
 WHAT_EACH_GRAPH_RUNS = {
-    "encoder": "the encoder and the decoder's init_state",
+    "encoder": "the encoder and the decoder's prepare and init_state",
     "decoder_step": "one decoder step, attention included",
     "teacher_forced": "the encoder and the decoder over a whole target (teacher forcing)",
 }
@@ -86,6 +86,7 @@ def _manifest(
 ) -> dict[str, Any]:
     """What a consumer needs to decode with the graphs alone (see `runtime.greedy_decode`)."""
     step = next(graph for graph in graphs if graph.name == "decoder_step")
+    encoder = next(graph for graph in graphs if graph.name == "encoder")
     skipped = {}
     if not scores_all_positions_at_once(model.decoder):
         skipped["teacher_forced"] = (
@@ -107,6 +108,10 @@ def _manifest(
         },
         # null: 2 * source length + 10, as the model decodes.
         "max_output_length": model.max_output_length,
+        # The encoder graph's outputs prepared.<name>, fed to every decoder_step as they are.
+        "prepared": [
+            name.removeprefix("prepared.") for name in encoder.output_names if name.startswith("prepared.")
+        ],
         "state": [name.removeprefix("next_state.") for name in step.output_names if name.startswith("next_")],
         "graphs": {graph.name: _describe(graph, format) for graph in graphs},
         "not_exported": skipped,

@@ -3,10 +3,12 @@
 Free-running decoding is a Python loop that stops when every sequence has ended, so it is
 not exported: the consumer runs the loop (see `runtime.greedy_decode`) around two graphs.
 
-- `encoder`: source [B, S], source_mask [B, S] -> encoder_states [B, S, H] and the
-  decoder's initial state (`state.<name>`), so `init_state` needs no graph of its own.
-- `decoder_step`: tokens [B], encoder_states, source_mask, state.<name>... -> logits [B, V],
-  attention_weights [B, S], next_state.<name>...
+- `encoder`: source [B, S], source_mask [B, S] -> encoder_states [B, S, H], what the decoder
+  prepares from them once per sequence (`prepared.<name>`: e.g. the attention's projected
+  keys) and its initial state (`state.<name>`), so `prepare` and `init_state` need no graph
+  of their own.
+- `decoder_step`: tokens [B], encoder_states, source_mask, prepared.<name>..., state.<name>...
+  -> logits [B, V], attention_weights [B, S], next_state.<name>...
 - `teacher_forced`: source, source_mask, decoder_input [B, T] -> logits [B, T, V]; only for
   decoders that score all target positions at once (a step-by-step decoder's loop would be
   fixed to the length it was traced with).
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from plugboard.modules.decoders.base import Decoder, DecoderState
+from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
 
 
@@ -43,33 +45,42 @@ PROBE_SIZES = Sizes(batch=4, source_length=7, decoded_length=3, target_length=6)
 
 
 class EncoderGraph(nn.Module):
-    def __init__(self, encoder: Encoder, decoder: Decoder, state_names: list[str]) -> None:
+    def __init__(
+        self, encoder: Encoder, decoder: Decoder, prepared_names: list[str], state_names: list[str]
+    ) -> None:
         super().__init__()
-        self.encoder, self.decoder, self.state_names = encoder, decoder, state_names
+        self.encoder, self.decoder = encoder, decoder
+        self.prepared_names, self.state_names = prepared_names, state_names
 
     def forward(self, source: torch.Tensor, source_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
         encoded = self.encoder(source, source_mask)
+        prepared = self.decoder.prepare(encoded, source_mask)
         state = self.decoder.init_state(encoded, source_mask)
-        return (encoded.states, *(state[name] for name in self.state_names))
+        return (
+            encoded.states,
+            *(prepared[name] for name in self.prepared_names),
+            *(state[name] for name in self.state_names),
+        )
 
 
 class DecoderStepGraph(nn.Module):
-    def __init__(self, decoder: Decoder, state_names: list[str]) -> None:
+    def __init__(self, decoder: Decoder, prepared_names: list[str], state_names: list[str]) -> None:
         super().__init__()
-        self.decoder, self.state_names = decoder, state_names
+        self.decoder, self.prepared_names, self.state_names = decoder, prepared_names, state_names
 
     def forward(
         self,
         tokens: torch.Tensor,
         encoder_states: torch.Tensor,
         source_mask: torch.Tensor,
-        *state: torch.Tensor,
+        *prepared_then_state: torch.Tensor,
     ) -> tuple[torch.Tensor, ...]:
         # A step reads the encoder states only; the summary was used up by init_state.
         encoded = EncoderOutput(encoder_states, None)
-        logits, next_state, weights = self.decoder.step(
-            tokens, dict(zip(self.state_names, state, strict=True)), encoded, source_mask
-        )
+        count = len(self.prepared_names)
+        prepared = dict(zip(self.prepared_names, prepared_then_state[:count], strict=True))
+        state = dict(zip(self.state_names, prepared_then_state[count:], strict=True))
+        logits, next_state, weights = self.decoder.step(tokens, state, encoded, source_mask, prepared)
         return (logits, weights, *(next_state[name] for name in self.state_names))
 
 
@@ -113,19 +124,21 @@ def deployment_graphs(encoder: Encoder, decoder: Decoder, vocab_size: int) -> li
             _example_inputs(encoder, decoder, vocab_size, sizes) for sizes in (EXPORT_SIZES, PROBE_SIZES)
         ]
     state_names = [name.removeprefix("state.") for name in examples[0] if name.startswith("state.")]
+    prepared_names = [name.removeprefix("prepared.") for name in examples[0] if name.startswith("prepared.")]
+    prepared_in = [f"prepared.{name}" for name in prepared_names]
     state_in = [f"state.{name}" for name in state_names]
     state_out = [f"next_state.{name}" for name in state_names]
     specs = [
         Graph(
             "encoder",
-            EncoderGraph(encoder, decoder, state_names),
+            EncoderGraph(encoder, decoder, prepared_names, state_names),
             ["source", "source_mask"],
-            ["encoder_states", *state_in],
+            ["encoder_states", *prepared_in, *state_in],
         ),
         Graph(
             "decoder_step",
-            DecoderStepGraph(decoder, state_names),
-            ["tokens", "encoder_states", "source_mask", *state_in],
+            DecoderStepGraph(decoder, prepared_names, state_names),
+            ["tokens", "encoder_states", "source_mask", *prepared_in, *state_in],
             ["logits", "attention_weights", *state_out],
         ),
     ]
@@ -158,12 +171,14 @@ def _example_inputs(
     source = source.masked_fill(~source_mask, 0)
     encoded = encoder(source, source_mask)
     tokens = torch.randint(4, vocab_size, (sizes.batch, sizes.decoded_length + 1), generator=generator)
+    prepared: PreparedSource = decoder.prepare(encoded, source_mask)
     state: DecoderState = decoder.init_state(encoded, source_mask)
     for step in range(sizes.decoded_length):
-        _, state, _ = decoder.step(tokens[:, step], state, encoded, source_mask)
+        _, state, _ = decoder.step(tokens[:, step], state, encoded, source_mask, prepared)
     decoder_input = torch.randint(4, vocab_size, (sizes.batch, sizes.target_length), generator=generator)
     examples = {"source": source, "source_mask": source_mask, "encoder_states": encoded.states}
     examples |= {"tokens": tokens[:, -1], "decoder_input": decoder_input}
+    examples |= {f"prepared.{name}": value for name, value in prepared.items()}
     return examples | {f"state.{name}": value for name, value in state.items()}
 
 

@@ -93,6 +93,8 @@ def greedy_decode(
     max_length = max_length or manifest["max_output_length"] or 2 * source.shape[1] + 10
     source, source_mask = source.astype(np.int64), source_mask.astype(bool)
     encoded = graphs.run("encoder", {"source": source, "source_mask": source_mask})
+    # Computed once per sequence from the encoder states (e.g. an attention's projected keys).
+    prepared = {f"prepared.{name}": encoded[f"prepared.{name}"] for name in manifest.get("prepared", [])}
     state_names = manifest["state"]
     state = {name: encoded[f"state.{name}"] for name in state_names}
     tokens = np.full(source.shape[0], ids["bos"], dtype=np.int64)
@@ -100,6 +102,7 @@ def greedy_decode(
     outputs = []
     for _ in range(max_length):
         inputs = {"tokens": tokens, "encoder_states": encoded["encoder_states"], "source_mask": source_mask}
+        inputs |= prepared
         step = graphs.run("decoder_step", inputs | {f"state.{name}": state[name] for name in state_names})
         state = {name: step[f"next_state.{name}"] for name in state_names}
         tokens = step["logits"].argmax(axis=-1).astype(np.int64)
