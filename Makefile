@@ -16,6 +16,8 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PYTHON) || $(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet $(TORCH)
+	# hydra-optuna-sweeper (Optuna 2.x) came with older versions of the sweep extra: remove it.
+	$(PYTHON) -m pip uninstall --quiet -y hydra-optuna-sweeper
 	$(PYTHON) -m pip install --quiet -e ".[dev]"
 	touch $@
 

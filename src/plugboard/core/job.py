@@ -1,6 +1,7 @@
 """What every entry point does around its work: the run record, user errors, sweep behaviour.
 
-- `metrics.json` in the run dir ends as `done` (with the metrics) or `failed` (with the error).
+- `metrics.json` in the run dir ends as `done` (with the metrics), `failed` (with the error) or,
+  when a hyper-parameter search stopped the job early (JobPruned), `pruned` (with the last metrics).
 - A user error (`plugboard.core.errors`) is printed as one paragraph and exits with status 1; a bug
   keeps its traceback. `HYDRA_FULL_ERROR=1` shows the traceback for both.
 - In a sweep a failed job is recorded and the sweep goes on; re-running a sweep into the same
@@ -37,8 +38,17 @@ log = get_logger(__name__)
 Work = Callable[[DictConfig], dict[str, float]]
 
 
+class JobPruned(Exception):
+    """Raised inside a job (by a pruning callback) to end it early: recorded as `pruned`, not failed."""
+
+    def __init__(self, message: str, metrics: dict[str, float]) -> None:
+        super().__init__(message)
+        self.metrics = metrics
+
+
 def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | None:
-    """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep."""
+    """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep
+    or was pruned."""
     output_dir = Path(cfg.paths.output_dir)
     overrides = _overrides()
     in_sweep = _in_sweep()
@@ -52,6 +62,18 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
         write_run_info(output_dir)
         with command_line_of_this_job(output_dir), device_for_this_job(cfg):
             metrics = work(cfg)
+    except JobPruned as pruned:
+        write_metrics(
+            output_dir,
+            "pruned",
+            pruned.metrics,
+            error=str(pruned),
+            overrides=overrides,
+            duration_s=round(time.time() - started, 2),
+            **fields,
+        )
+        log.info(str(pruned))
+        return None
     except Exception as error:
         message = user_message(error)
         write_metrics(

@@ -37,9 +37,8 @@ def print_leaderboard(
     _print_table(table if rows else "No job has finished yet.", console)
     for line in verdict_notes(rows, verdicts):
         console.print(Text(line), soft_wrap=True)
-    counts = {
-        status: sum(job.status == status for job in jobs) for status in ("done", "failed", "unfinished")
-    }
+    statuses = ("done", "pruned", "failed", "unfinished")
+    counts = {status: sum(job.status == status for job in jobs) for status in statuses}
     console.print(
         ", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(jobs)} jobs"
     )

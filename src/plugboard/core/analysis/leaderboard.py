@@ -114,7 +114,7 @@ def problem_lines(jobs: Iterable[Job]) -> list[str]:
         if job.status == "done":
             continue
         overrides = " ".join(f"{key}={value}" for key, value in job.overrides.items())
-        if job.status == "failed":
+        if job.status in ("failed", "pruned"):
             reason = " ".join((job.error or "no error message recorded").split())
         else:
             epoch = last_logged_epoch(job.path)

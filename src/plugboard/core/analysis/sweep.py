@@ -19,7 +19,8 @@ import yaml
 # Written by plugboard.core.run_record, which is not imported here because it pulls in Lightning.
 METRICS_FILE = "metrics.json"
 OVERRIDES_FILE = ".hydra/overrides.yaml"
-STATUSES = ("done", "failed")
+# "pruned": stopped early by a hyper-parameter search (Optuna), which judged it not promising.
+STATUSES = ("done", "failed", "pruned")
 
 
 class SweepNotFoundError(Exception):
@@ -31,7 +32,7 @@ class Job:
     path: Path
     name: str  # the sweep dir's name and the job's subdir, e.g. "2026-11-23_09-33-14/3"
     overrides: dict[str, str]
-    status: str  # done | failed | unfinished
+    status: str  # done | failed | pruned | unfinished
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     duration_s: float | None = None
