@@ -200,4 +200,4 @@ def test_a_sweep_through_submitit_runs_its_jobs_and_compare_reads_it(tmp_path: P
     assert list((sweep_dir / ".submitit").iterdir())  # the jobs ran through submitit
     comparison = run_script("compare.py", [str(sweep_dir)])
     assert_succeeded(comparison)
-    assert "2 done, 0 failed" in comparison.stdout and (sweep_dir / "leaderboard.md").is_file()
+    assert "2 done, 0 pruned, 0 failed" in comparison.stdout and (sweep_dir / "leaderboard.md").is_file()
