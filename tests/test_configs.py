@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from helpers import compose_config
 from plugboard.core.handoff import data_metadata, instantiate_with_metadata
@@ -88,6 +88,21 @@ def partner(group: str, option: str) -> list[str]:
     return [f"{other}={matches[0]}"] if matches else []
 
 
+_metadata_by_data: dict[str, dict] = {}
+
+
+def metadata_of(data: DictConfig) -> dict:
+    """Reads the data (a bad path or file fails here) and returns its metadata; each distinct data
+    config is read once per test process (most options leave the default data as it is)."""
+    key = OmegaConf.to_yaml(data, resolve=True)
+    if key not in _metadata_by_data:
+        datamodule = instantiate(data)
+        datamodule.setup("fit")
+        assert len(datamodule.train_dataloader()) > 0
+        _metadata_by_data[key] = data_metadata(datamodule)
+    return _metadata_by_data[key]
+
+
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}/{o}" for g, o in OPTIONS])
 def test_option_composes_and_builds(group: str, option: str, tmp_path: Path):
     """Composes, resolves, reads its data (a bad path or file fails here) and builds the model
@@ -96,10 +111,7 @@ def test_option_composes_and_builds(group: str, option: str, tmp_path: Path):
     cfg = compose_config([*partner(group, option), f"{group}={option}"], tmp_path)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
 
-    datamodule = instantiate(cfg.data)
-    datamodule.setup("fit")
-    assert len(datamodule.train_dataloader()) > 0
-    model = instantiate_with_metadata(cfg.model, data_metadata(datamodule))
+    model = instantiate_with_metadata(cfg.model, metadata_of(cfg.data))
     assert sum(parameter.numel() for parameter in model.parameters()) > 0
     model.configure_optimizers()
     callbacks = instantiate_named(cfg.get("callbacks"))

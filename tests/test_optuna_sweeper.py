@@ -93,6 +93,7 @@ def test_pruned_trials_are_recorded_and_the_study_continues_from_its_journal(tmp
     assert dict(results.trials) == {"complete": 1, "pruned": 2}
 
 
+@pytest.mark.slow  # the sweeper, its journal and failed-trial handling run in the fast test above
 def test_preset_under_a_fast_dev_run_ends_without_a_traceback(tmp_path: Path):
     require("optuna")
     overrides = ["-m", "hparams_search=attention_optuna", "hydra.sweeper.n_trials=3", "debug=fdr", *TINY]

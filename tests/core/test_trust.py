@@ -79,7 +79,11 @@ def test_saved_best_checkpoint_paths_must_stay_inside_the_run(tmp_path: Path):
         check_saved_paths({"callbacks": {"ModelCheckpoint": linked}}, str(run), "link.ckpt")
 
 
-SLOW = ("serve.py", "export.py")  # the same rebuild() as eval and predict, tested above in-process
+SLOW = (
+    "predict.py",
+    "serve.py",
+    "export.py",
+)  # the same rebuild() as eval and predict, tested above in-process
 ENTRY_POINTS = {
     "eval.py": [],
     "predict.py": ['inputs=["12 march 2021"]'],

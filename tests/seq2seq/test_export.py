@@ -188,7 +188,7 @@ TRANSFORMER = [
 
 
 def small_model(tmp_path: Path, model: str, attention: str, *overrides: str):
-    sizes = RECURRENT if model == "seq2seq" else TRANSFORMER
+    sizes = TRANSFORMER if model == "transformer_seq2seq" else RECURRENT
     if attention not in ("additive", "location"):
         sizes = [size for size in sizes if not size.startswith("model.attention.")]
     if attention == "multihead":
