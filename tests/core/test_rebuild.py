@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
-from helpers import compose_config, read_json, run_entry_point, single_run_dir
+from helpers import compose_config
 from plugboard.core.checkpoint import CheckpointError
 from plugboard.core.errors import DataError
 from plugboard.core.paths import PROJECT_ROOT
@@ -59,13 +60,13 @@ def test_an_old_checkpoint_is_refused_with_the_command_that_converts_it(
     assert type(rebuilt.datamodule).__name__ == "GeneratedDataModule"
 
 
-def test_eval_on_other_data_with_the_same_symbols(dates_checkpoint: Path, tmp_path: Path):
-    result = run_entry_point(
-        "eval.py", [f"ckpt_path={dates_checkpoint}", "+data.seed=7", "+data.test_size=12"], tmp_path
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    record = read_json(single_run_dir(tmp_path, "eval") / "metrics.json")
-    assert record["status"] == "done" and "test/exact_match" in record["metrics"]
+def test_other_data_with_the_same_symbols_is_encoded_with_the_saved_vocabulary(dates_checkpoint: Path):
+    """`eval.py ckpt_path=... +data.seed=7 +data.test_size=12`: keys merged over the saved data config."""
+    own = rebuild(dates_checkpoint).datamodule
+    other = rebuild(dates_checkpoint, data=OmegaConf.create({"seed": 7, "test_size": 12})).datamodule
+    own.setup("test"), other.setup("test")
+    assert len(other.examples["test"]) == 12 and other.examples["test"] != own.examples["test"][:12]
+    assert other.vocabulary == own.vocabulary
 
 
 def test_other_data_with_symbols_the_model_never_saw_is_one_paragraph(dates_checkpoint: Path, tmp_path: Path):

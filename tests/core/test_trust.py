@@ -94,10 +94,7 @@ ENTRY_POINTS = {
 
 @pytest.mark.parametrize(
     "script",
-    [
-        pytest.param(s, marks=[pytest.mark.slow] if s in ("serve.py", "export.py") else [])
-        for s in ENTRY_POINTS
-    ],
+    [pytest.param(s, marks=[pytest.mark.slow] if s in SLOW else []) for s in ENTRY_POINTS],
 )
 def test_every_entry_point_refuses_a_crafted_checkpoint(script: str, dates_checkpoint: Path, tmp_path: Path):
     path, sentinel = crafted(dates_checkpoint, "nested", tmp_path)

@@ -38,3 +38,13 @@ def drop_monitors_without_validation(callbacks: list[Any], model: Any) -> list[A
             "last.ckpt (no best checkpoint, no early stopping)"
         )
     return [callback for callback in callbacks if callback not in watching]
+
+
+def drop_progress_bars_if_disabled(callbacks: list[Any], enable_progress_bar: bool | None) -> list[Any]:
+    """`trainer.enable_progress_bar=false` is the one switch: Lightning would refuse it while a
+    progress-bar callback (the callbacks group's Rich bar) is configured, so that goes too."""
+    if enable_progress_bar is not False:
+        return callbacks
+    from lightning.pytorch.callbacks import ProgressBar
+
+    return [callback for callback in callbacks if not isinstance(callback, ProgressBar)]

@@ -23,7 +23,11 @@ from plugboard.core.callbacks import (
     last_checkpoint_every_epoch,
 )
 from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
-from plugboard.core.instantiate import drop_monitors_without_validation, instantiate_named
+from plugboard.core.instantiate import (
+    drop_monitors_without_validation,
+    drop_progress_bars_if_disabled,
+    instantiate_named,
+)
 from plugboard.core.job import objective, run_job
 from plugboard.core.logging import get_logger
 from plugboard.core.paths import CONFIG_DIR
@@ -60,6 +64,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         TestExampleOutcomes(output_dir),
     ]
     callbacks = drop_monitors_without_validation(instantiate_named(cfg.get("callbacks")), model)
+    callbacks = drop_progress_bars_if_disabled(callbacks, cfg.trainer.get("enable_progress_bar"))
     loggers = instantiate_named(cfg.get("logger"))
     trainer: L.Trainer = instantiate(cfg.trainer, callbacks=[*callbacks, *safety], logger=loggers or False)
     for logger in trainer.loggers:
