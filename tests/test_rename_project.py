@@ -66,6 +66,7 @@ def test_the_renamed_project_imports_its_own_package(renamed: Path):
     assert Path(result.stdout.strip()).is_relative_to(renamed / "src" / NEW_NAME)
 
 
+@pytest.mark.slow  # a quick part of the whole-suite test below; the import test above stays fast
 def test_the_renamed_project_passes_its_attention_and_config_tests(renamed: Path):
     # The whole fast suite of the copy runs in the slow test below; this is its quick sibling.
     selection = (

@@ -11,10 +11,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from helpers import read_json, run_entry_point, single_run_dir
+from helpers import compose_config, read_json, run_entry_point, single_run_dir
 from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.predict import read_inputs
+from plugboard.core.predict import predict, read_inputs
 from plugboard.data import Vocabulary
 from plugboard.seq2seq.data import Seq2SeqDataModule, collate
 from plugboard.seq2seq.inference import InputError, Predictor, load_predictor
@@ -146,10 +146,9 @@ def test_predict_without_inputs_writes_predict_step_outputs_for_the_test_split(
     dates_checkpoint: Path, tmp_path: Path
 ) -> None:
     """The path every family has: Lightning's predict_step over the data's predict_dataloader."""
-    arguments = [f"ckpt_path={dates_checkpoint}", "+data.test_size=5", "extras.print_config=false"]
-    result = run_entry_point("predict.py", arguments, tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = (single_run_dir(tmp_path, "predict") / "predictions.jsonl").read_text().splitlines()
+    overrides = [f"ckpt_path={dates_checkpoint}", "+data.test_size=5", "trainer.enable_progress_bar=false"]
+    assert predict(compose_config(overrides, tmp_path, config_name="predict")) == {"predictions": 5}
+    lines = (tmp_path / "predictions.jsonl").read_text().splitlines()
     assert len(lines) == 5
     assert all(isinstance(json.loads(line)["prediction"], list) for line in lines)
 
