@@ -18,13 +18,10 @@ def assert_clear_error(result, *phrases: str) -> str:
     return output
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    """A checkpoint of the default model (dot attention) from a fast dev run."""
-    log_dir = tmp_path_factory.mktemp("trained")
-    result = run_entry_point("train.py", ["debug=fdr", *TINY], log_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return Path(read_json(single_run_dir(log_dir, "debug") / "metrics.json")["best_checkpoint"])
+@pytest.fixture
+def checkpoint(dates_checkpoint: Path) -> Path:
+    """The tiny dot-attention model trained on data=dates, shared by the whole test process."""
+    return dates_checkpoint
 
 
 def test_an_unknown_option_lists_the_available_ones(tmp_path: Path):
@@ -79,7 +76,7 @@ def test_a_corrupt_checkpoint(tmp_path: Path, checkpoint: Path):
 
 def test_a_checkpoint_of_another_model_is_refused_before_training(tmp_path: Path, checkpoint: Path):
     result = run_entry_point(
-        "train.py", [*TINY, "model/attention=additive", f"ckpt_path={checkpoint}"], tmp_path
+        "train.py", ["data=dates", *TINY, "model/attention=additive", f"ckpt_path={checkpoint}"], tmp_path
     )
     assert_clear_error(result, "another model", "model.attention._target_", "AdditiveAttention")
 

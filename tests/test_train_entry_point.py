@@ -39,9 +39,10 @@ def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
 @pytest.mark.parametrize(
     ("logger", "expected"),
     [
-        ("csv", "csv/metrics.csv"),
+        # csv, TensorBoard and wandb writing into the run dir (and continuing it on resume) are
+        # checked in the fast suite by test_faults.py's resume test; these run with the slow tests.
+        pytest.param("csv", "csv/metrics.csv", marks=pytest.mark.slow),
         pytest.param("mlflow", None, marks=pytest.mark.slow),
-        # Also covered, with resuming, by test_faults.py's wandb + TensorBoard test.
         pytest.param("tensorboard", "tensorboard", marks=pytest.mark.slow),
         pytest.param("wandb", "wandb", marks=pytest.mark.slow),
         pytest.param("many", "csv/metrics.csv", marks=pytest.mark.slow),
@@ -60,6 +61,7 @@ def test_each_logger_writes_into_the_run_dir(tmp_path: Path, logger: str, expect
         assert any((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
 
 
+@pytest.mark.slow  # eval.py giving the training run's test metrics: fast in tests/core/test_add_a_family.py
 def test_cpu_trainer_and_resulting_checkpoint_evaluates_to_the_same_metrics(tmp_path: Path):
     train_logs, eval_logs = tmp_path / "train", tmp_path / "eval"
     assert_succeeded(run_entry_point("train.py", [*LIMIT, "trainer=cpu"], train_logs))

@@ -50,8 +50,8 @@ def test_char_tokens_and_labels_as_ids(tmp_path: Path) -> None:
     [
         ("a\tx\nb\n", "line 2: expected exactly one tab"),
         ("a\tx\nb\tx\ty\n", "line 2: expected exactly one tab"),
-        ("a\tx\n\t y\n", "line 2: the text is empty"),
-        ("a\t \n", "line 1: the label is empty"),
+        ("a\tx\n\t y\n", "line 2: the text side is empty"),
+        ("a\t \n", "line 1: the label side is empty"),
         ("\n\n", "no examples"),
     ],
 )

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from plugboard.classifier.data.datamodule import ClassificationDataModule, LabelledExample
-from plugboard.core.errors import DataError, MissingFileError
+from plugboard.core.errors import DataError
+from plugboard.data.tsv import read_two_columns
 
 Tokenizer = Literal["char", "whitespace"]
 
@@ -66,30 +67,5 @@ class LabelledTsvDataModule(ClassificationDataModule):
 
 
 def read_labelled_lines(path: Path) -> list[tuple[str, str]]:
-    """The (text, label) strings of a TSV file, with errors that name the line to fix."""
-    if not path.is_file():
-        raise MissingFileError(
-            f"No labelled text file at {path}: set data.path to a UTF-8 file with one "
-            "'text<TAB>label' pair per line."
-        )
-    pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2:
-            raise DataError(
-                f"{path}, line {number}: expected exactly one tab between text and label but "
-                f"found {len(fields) - 1}; separate the two with a single tab character."
-            )
-        text, label = (field.strip() for field in fields)
-        for side, value in (("text", text), ("label", label)):
-            if not value:
-                raise DataError(
-                    f"{path}, line {number}: the {side} is empty; write a text and its label "
-                    "on each side of the tab or delete the line."
-                )
-        pairs.append((text, label))
-    if not pairs:
-        raise DataError(f"{path}, line 1: the file has no examples; add one 'text<TAB>label' pair per line.")
-    return pairs
+    """The (text, label) strings of a labelled TSV file."""
+    return read_two_columns(path, ("text", "label"), "labelled text")

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from plugboard.core.errors import DataError, MissingFileError
+from plugboard.core.errors import DataError
+from plugboard.data.tsv import read_two_columns
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -71,32 +72,5 @@ class TsvDataModule(Seq2SeqDataModule):
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
-    """The (source, target) strings of a TSV file, with errors that name the line to fix."""
-    if not path.is_file():
-        raise MissingFileError(
-            f"No parallel text file at {path}: set data.path to a UTF-8 file with one "
-            "'source<TAB>target' pair per line."
-        )
-    pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 2:
-            raise DataError(
-                f"{path}, line {number}: expected exactly one tab between source and target but "
-                f"found {len(fields) - 1}; separate the two sides with a single tab character."
-            )
-        source, target = (field.strip() for field in fields)
-        for side, text in (("source", source), ("target", target)):
-            if not text:
-                raise DataError(
-                    f"{path}, line {number}: the {side} side is empty; write text on both "
-                    "sides of the tab or delete the line."
-                )
-        pairs.append((source, target))
-    if not pairs:
-        raise DataError(
-            f"{path}, line 1: the file has no examples; add one 'source<TAB>target' pair per line."
-        )
-    return pairs
+    """The (source, target) strings of a parallel TSV file."""
+    return read_two_columns(path, ("source", "target"), "parallel text")
