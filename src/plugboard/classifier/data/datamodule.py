@@ -14,12 +14,12 @@ from functools import partial
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, RandomSampler
+from torch.utils.data import DataLoader
 
 from plugboard.classifier.data.batch import collate
 from plugboard.classifier.metadata import read_metadata
 from plugboard.core.errors import DataError
-from plugboard.data.bucketing import BucketBatchSampler
+from plugboard.data.loaders import split_loader
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 
 #: One example: its tokens and its label name.
@@ -134,20 +134,16 @@ class ClassificationDataModule(L.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
         examples = self.tensors[split]
-        if shuffle and self.bucket_by_length:
-            lengths = [len(tokens) for tokens, _ in examples]
-            batching = {
-                "batch_sampler": BucketBatchSampler(RandomSampler(examples), self.batch_size, False, lengths)
-            }
-        else:
-            batching = {"batch_size": self.batch_size, "shuffle": shuffle}
-        return DataLoader(
-            list(enumerate(examples)),  # each example with its index in the split: a stable id
-            **batching,
+        lengths = [len(tokens) for tokens, _ in examples] if self.bucket_by_length else None
+        return split_loader(
+            examples,
+            partial(collate, pad_id=Vocabulary.pad_id),
+            self.batch_size,
+            shuffle,
+            lengths,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
-            collate_fn=partial(collate, pad_id=Vocabulary.pad_id),
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -13,10 +13,10 @@ from functools import partial
 import lightning as L
 import torch
 from torch.nn.utils.rnn import pad_sequence
-from torch.utils.data import DataLoader, RandomSampler
+from torch.utils.data import DataLoader
 
 from plugboard.core.errors import ConfigError, DataError
-from plugboard.data.bucketing import BucketBatchSampler
+from plugboard.data.loaders import split_loader
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
@@ -131,20 +131,19 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
         examples = self.tensors[split]
-        if shuffle and self.bucket_by_length:
-            # Target length first: the decoder runs one step per target position.
-            lengths = [(len(example[1]), len(example[0])) for example in examples]
-            sampler = BucketBatchSampler(RandomSampler(examples), self.batch_size, False, lengths)
-            batching = {"batch_sampler": sampler}
-        else:
-            batching = {"batch_size": self.batch_size, "shuffle": shuffle}
-        return DataLoader(
-            list(enumerate(examples)),  # each example with its index in the split: a stable id
-            **batching,
+        # Target length first: the decoder runs one step per target position.
+        lengths = (
+            [(len(example[1]), len(example[0])) for example in examples] if self.bucket_by_length else None
+        )
+        return split_loader(
+            examples,
+            partial(collate_indexed, pad_id=Vocabulary.pad_id),
+            self.batch_size,
+            shuffle,
+            lengths,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
-            collate_fn=partial(collate_indexed, pad_id=Vocabulary.pad_id),
         )
 
     def train_dataloader(self) -> DataLoader:
