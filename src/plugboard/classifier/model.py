@@ -23,6 +23,7 @@ from plugboard.classifier.pooling import AttentionPooling
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.encoders.base import Encoder
+from plugboard.modules.optimization import optimizers
 
 EVALUATION_SPLITS = ("val", "test", "test_long")
 
@@ -122,11 +123,6 @@ class SequenceClassifier(L.LightningModule):
             self._log_split_metrics(split)
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(optimizer=optimizer)
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
-        }
+        return optimizers(
+            self.parameters(), self.optimizer_factory, self.scheduler_factory, self.scheduler_monitor
+        )

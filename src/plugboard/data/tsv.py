@@ -1,8 +1,10 @@
-"""The one reader of users' two-column TSV files, shared by the families' TSV DataModules."""
+"""Users' two-column TSV files: one reader, and one way to split them, shared by the families."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+from typing import Any
 
 from plugboard.core.errors import DataError, MissingFileError
 
@@ -40,3 +42,26 @@ def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tu
     if not pairs:
         raise DataError(f"{path}, line 1: the file has no examples; add one {layout} pair per line.")
     return pairs
+
+
+def split_groups(
+    groups: dict[Any, list[Any]], seed: int, val_fraction: float, test_fraction: float, what: str
+) -> dict[str, list[Any]]:
+    """Seeded val/test/train parts of `groups` (examples sharing a key, e.g. the same source text,
+    stay in one split, so no test input was seen in training); `what` names the keys in the
+    error ("distinct sources in data/x.tsv")."""
+    shuffled = list(groups.values())
+    random.Random(seed).shuffle(shuffled)
+    val_count = round(len(shuffled) * val_fraction)
+    test_count = round(len(shuffled) * test_fraction)
+    if val_count + test_count >= len(shuffled):
+        raise DataError(
+            f"Only {len(shuffled)} {what}: too few to leave any for training. Add lines or lower "
+            "data.val_fraction / data.test_fraction."
+        )
+    parts = {
+        "val": shuffled[:val_count],
+        "test": shuffled[val_count : val_count + test_count],
+        "train": shuffled[val_count + test_count :],
+    }
+    return {split: [example for group in part for example in group] for split, part in parts.items()}

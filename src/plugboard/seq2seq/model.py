@@ -20,6 +20,7 @@ from plugboard.data.vocabulary import Vocabulary
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.decoders.base import Decoder
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
+from plugboard.modules.optimization import optimizers
 from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.decoding import Hypotheses, greedy_decode
 from plugboard.seq2seq.sequence_metrics import SequenceMetrics
@@ -153,14 +154,9 @@ class Seq2SeqModule(L.LightningModule):
             self._modules_compiled = True
 
     def configure_optimizers(self) -> Any:
-        optimizer = self.optimizer_factory(params=self.parameters())
-        if self.scheduler_factory is None:
-            return optimizer
-        scheduler = self.scheduler_factory(optimizer=optimizer)
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "monitor": self.scheduler_monitor},
-        }
+        return optimizers(
+            self.parameters(), self.optimizer_factory, self.scheduler_factory, self.scheduler_monitor
+        )
 
 
 def _require_compiler(device: torch.device) -> None:

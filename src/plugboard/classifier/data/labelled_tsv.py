@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any, Literal
 
 from plugboard.classifier.data.datamodule import ClassificationDataModule, LabelledExample
-from plugboard.core.errors import DataError
-from plugboard.data.tsv import read_two_columns
+from plugboard.data.tsv import read_two_columns, split_groups
 
 Tokenizer = Literal["char", "whitespace"]
 
@@ -46,21 +44,8 @@ class LabelledTsvDataModule(ClassificationDataModule):
         for text, label in read_labelled_lines(self.path):
             tokens = self.tokenize(text)
             groups.setdefault(tuple(tokens), []).append((tokens, label))
-        shuffled = list(groups.values())
-        random.Random(self.seed).shuffle(shuffled)
-        val_count = round(len(shuffled) * self.val_fraction)
-        test_count = round(len(shuffled) * self.test_fraction)
-        if val_count + test_count >= len(shuffled):
-            raise DataError(
-                f"{self.path} has only {len(shuffled)} distinct texts, too few to leave any for "
-                "training: add lines or lower data.val_fraction / data.test_fraction."
-            )
-        parts = {
-            "val": shuffled[:val_count],
-            "test": shuffled[val_count : val_count + test_count],
-            "train": shuffled[val_count + test_count :],
-        }
-        return {split: [example for group in part for example in group] for split, part in parts.items()}
+        what = f"distinct texts in {self.path}"
+        return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
 
     def tokenize(self, text: str) -> list[str]:
         return list(text) if self.tokenizer == "char" else text.split()

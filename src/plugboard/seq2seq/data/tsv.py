@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from plugboard.core.errors import DataError
-from plugboard.data.tsv import read_two_columns
+from plugboard.data.tsv import read_two_columns, split_groups
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -48,21 +46,8 @@ class TsvDataModule(Seq2SeqDataModule):
         for source, target in read_pairs(self.path):
             example = (self.tokenize(source), self.tokenize(target))
             groups.setdefault(tuple(example[0]), []).append(example)
-        shuffled = list(groups.values())
-        random.Random(self.seed).shuffle(shuffled)
-        val_count = round(len(shuffled) * self.val_fraction)
-        test_count = round(len(shuffled) * self.test_fraction)
-        if val_count + test_count >= len(shuffled):
-            raise DataError(
-                f"{self.path} has only {len(shuffled)} distinct sources, too few to leave any "
-                "for training: add lines or lower data.val_fraction / data.test_fraction."
-            )
-        parts = {
-            "val": shuffled[:val_count],
-            "test": shuffled[val_count : val_count + test_count],
-            "train": shuffled[val_count + test_count :],
-        }
-        return {split: [ex for group in part for ex in group] for split, part in parts.items()}
+        what = f"distinct sources in {self.path}"
+        return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
 
     def tokenize(self, text: str) -> list[str]:
         return list(text) if self.tokenizer == "char" else text.split()
