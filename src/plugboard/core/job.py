@@ -23,7 +23,6 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from plugboard.core.device_pool import device_for_this_job
@@ -102,7 +101,7 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
             duration_s=round(time.time() - started, 2),
             **fields,
         )
-        if isinstance(stop, SIGTERMException):  # exit as a process stopped by SIGTERM does
+        if _stopped_by_sigterm(stop):  # exit as a process stopped by SIGTERM does
             raise SystemExit(128 + signal.SIGTERM) from None
         raise
     finally:
@@ -146,6 +145,12 @@ def _overrides() -> list[str]:
 
 def _in_sweep() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _stopped_by_sigterm(stop: BaseException) -> bool:
+    """Lightning turns SIGTERM into its SIGTERMException (only possible once Lightning is loaded)."""
+    exceptions = sys.modules.get("lightning.pytorch.utilities.exceptions")
+    return exceptions is not None and isinstance(stop, exceptions.SIGTERMException)
 
 
 def _finish_wandb() -> None:

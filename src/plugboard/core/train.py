@@ -8,37 +8,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
-import lightning as L
-from hydra.utils import instantiate
-from lightning.pytorch.utilities.model_helpers import is_overridden
 from omegaconf import DictConfig, OmegaConf
 
-from plugboard.core.callbacks import (
-    CheckpointOnPreemption,
-    RngStateInCheckpoint,
-    RunConfigInCheckpoint,
-    StopOnNonFiniteLoss,
-    TestExampleOutcomes,
-    last_checkpoint_every_epoch,
-)
-from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
-from plugboard.core.instantiate import (
-    drop_monitors_without_validation,
-    drop_progress_bars_if_disabled,
-    instantiate_named,
-)
+from plugboard.core.entry import entry_point
 from plugboard.core.job import objective, run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.resume import check_resumable, checkpoint_to_resume, last_checkpoint
-from plugboard.core.validation import check_config_types
 
 log = get_logger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Trains and tests one configuration; returns every logged metric as a float."""
+    # Imported here, not above: Hydra answers --help and composition errors without torch.
+    import lightning as L
+    from hydra.utils import instantiate
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    from plugboard.core.callbacks import (
+        CheckpointOnPreemption,
+        RngStateInCheckpoint,
+        RunConfigInCheckpoint,
+        StopOnNonFiniteLoss,
+        TestExampleOutcomes,
+        last_checkpoint_every_epoch,
+    )
+    from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
+    from plugboard.core.instantiate import (
+        drop_monitors_without_validation,
+        drop_progress_bars_if_disabled,
+        instantiate_named,
+    )
+    from plugboard.core.resume import check_resumable, checkpoint_to_resume
+    from plugboard.core.validation import check_config_types
+
     config = OmegaConf.to_container(cfg, resolve=True)
     check_config_types(config)
     output_dir = Path(cfg.paths.output_dir)
@@ -88,8 +90,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:
+def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:  # noqa: F821
     """The best checkpoint, or (when none was kept, as in a fast dev run) the final weights saved now."""
+    from plugboard.core.resume import last_checkpoint
+
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_path:
         return checkpoint.best_model_path
@@ -102,7 +106,7 @@ def _as_floats(metrics: dict) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+@entry_point("train")
 def main(cfg: DictConfig) -> float | None:
     monitor = OmegaConf.to_container(cfg.monitor) if cfg.get("monitor") else None
     return objective(run_job(cfg, train, monitor=monitor), cfg.get("optimized_metric"))
