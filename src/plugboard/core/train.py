@@ -77,9 +77,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.info(f"Training{' from ' + resume_from if resume_from else ''}")
         trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
         metrics.update(_as_floats(trainer.callback_metrics))
-        checkpoint = trainer.checkpoint_callback
-        if checkpoint is not None and checkpoint.best_model_score is not None:
-            metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
+        metrics.update(_best_score(trainer, metrics, OmegaConf.select(cfg, "monitor.metric")))
 
     best_path = _best_checkpoint(trainer, output_dir) if cfg.get("train") else resume_from
     if cfg.get("test") and is_overridden("test_step", model):
@@ -88,6 +86,22 @@ def train(cfg: DictConfig) -> dict[str, float]:
         metrics.update(_as_floats(trainer.callback_metrics))
     metrics["best_checkpoint"] = str(best_path) if best_path else None
     return metrics
+
+
+def _best_score(trainer: L.Trainer, metrics: dict[str, float], monitored: str | None) -> dict[str, float]:  # noqa: F821
+    """`<monitored>_best`, what sweepers optimise: the best checkpoint's score, or, when no best
+    checkpoint was kept (a fast dev run, no checkpoint callback), the last validation value."""
+    checkpoint = trainer.checkpoint_callback
+    if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_score is not None:
+        return {f"{checkpoint.monitor}_best": float(checkpoint.best_model_score)}
+    if not monitored or monitored not in metrics:
+        return {}
+    why = "a fast dev run keeps none" if trainer.fast_dev_run else "no checkpoint callback watches it"
+    log.info(
+        f"No best checkpoint by {monitored} ({why}): {monitored}_best is its last validation value, "
+        f"{metrics[monitored]:.6g}"
+    )
+    return {f"{monitored}_best": metrics[monitored]}
 
 
 def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:  # noqa: F821
