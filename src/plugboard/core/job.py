@@ -45,9 +45,12 @@ class JobPruned(Exception):
         self.metrics = metrics
 
 
-def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | None:
+def run_job(
+    cfg: DictConfig, work: Work, check: Callable[[DictConfig], None] | None = None, **fields: Any
+) -> dict[str, float] | None:
     """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep
-    or was pruned."""
+    or was pruned. `check(cfg)` runs first, before the config tree is printed, so that a config
+    error is the last thing the user sees."""
     output_dir = Path(cfg.paths.output_dir)
     overrides = _overrides()
     in_sweep = _in_sweep()
@@ -57,6 +60,8 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
 
     started = time.time()
     try:
+        if check is not None:
+            check(cfg)
         apply_extras(cfg, output_dir)
         write_run_info(output_dir)
         with command_line_of_this_job(output_dir), device_for_this_job(cfg):

@@ -39,10 +39,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         instantiate_named,
     )
     from plugboard.core.resume import check_resumable, checkpoint_to_resume
-    from plugboard.core.validation import check_config_types
 
     config = OmegaConf.to_container(cfg, resolve=True)
-    check_config_types(config)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
     L.seed_everything(cfg.seed, workers=True)
@@ -120,7 +118,14 @@ def _as_floats(metrics: dict) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed."""
+    from plugboard.core.validation import check_config_types
+
+    check_config_types(OmegaConf.to_container(cfg, resolve=True))
+
+
 @entry_point("train")
 def main(cfg: DictConfig) -> float | None:
     monitor = OmegaConf.to_container(cfg.monitor) if cfg.get("monitor") else None
-    return objective(run_job(cfg, train, monitor=monitor), cfg.get("optimized_metric"))
+    return objective(run_job(cfg, train, check=check, monitor=monitor), cfg.get("optimized_metric"))
