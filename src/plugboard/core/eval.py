@@ -18,7 +18,9 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     from plugboard.core.instantiate import instantiate_named
     from plugboard.core.rebuild import rebuild
+    from plugboard.core.validation import check_config
 
+    check_config(cfg, "eval")
     rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
     L.seed_everything(rebuilt.config.seed, workers=True)
     log.info(

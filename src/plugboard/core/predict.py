@@ -26,6 +26,9 @@ PREDICTIONS_FILE = "predictions.jsonl"
 
 def predict(cfg: DictConfig) -> dict[str, float]:
     """Raw text when `inputs` or `inputs_file` is given, else the data's predict split."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "predict")
     if cfg.get("inputs") is not None or cfg.get("inputs_file") is not None:
         from hydra.utils import get_method
 

@@ -39,7 +39,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         instantiate_named,
     )
     from plugboard.core.resume import check_resumable, checkpoint_to_resume
+    from plugboard.core.validation import check_config
 
+    check_config(cfg, "train")
     config = OmegaConf.to_container(cfg, resolve=True)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
