@@ -19,7 +19,7 @@ import copy
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,8 +48,10 @@ class CheckBeforeRunning(Callback):
 
         started = time.perf_counter()
         jobs, is_grid = sweep_jobs(config)
+        compose = JobComposer(config)
         found = {
-            job.name: check_job(config, config_name, job.overrides, number) for number, job in enumerate(jobs)
+            job.name: check_job(config, config_name, job.overrides, number, compose)
+            for number, job in enumerate(jobs)
         }
         bad = {name: problems for name, problems in found.items() if problems}
         kind = "jobs" if is_grid else "candidate jobs (every choice and both ends of every interval)"
@@ -61,7 +63,11 @@ class CheckBeforeRunning(Callback):
 
 
 def check_job(
-    config: DictConfig, config_name: str | None, overrides: list[str], number: int = 0
+    config: DictConfig,
+    config_name: str | None,
+    overrides: list[str],
+    number: int = 0,
+    compose: Callable[[list[str]], DictConfig] | None = None,
 ) -> list[str]:
     """The problems, as sentences, of the job that `config` runs with `overrides` (composed again unless
     they are `config`'s own)."""
@@ -71,11 +77,8 @@ def check_job(
     name = config_name or config.hydra.job.config_name
     provenance = Provenance(name, overrides, config.hydra.overrides.hydra, config.hydra.overrides.task)
     try:
-        job = (
-            copy.deepcopy(config)
-            if overrides == list(config.hydra.overrides.task)
-            else _compose(config, overrides)
-        )
+        own = overrides == list(config.hydra.overrides.task)
+        job = copy.deepcopy(config) if own else (compose or JobComposer(config))(overrides)
     except Exception as error:  # Hydra's composition error: an unknown option or key in this job
         message = f"{error} {error.__cause__ or ''}".split("Config search path:")[0]
         return [f"the job does not compose: {' '.join(message.split())}"]
@@ -84,8 +87,31 @@ def check_job(
     return [problem.sentence(provenance) for problem in problems]
 
 
-def _compose(config: DictConfig, overrides: list[str]) -> DictConfig:
-    return GlobalHydra.instance().config_loader().load_sweep_config(config, overrides)
+class JobComposer:
+    """Composes a job of the sweep `config` as Hydra will: its files once per distinct choice of options
+    (a sweep over seeds composes once), then the job's `key=value` overrides applied by Hydra's own
+    function for them, as Hydra applies them after merging the files."""
+
+    def __init__(self, config: DictConfig) -> None:
+        self.config = config
+        self.groups = set(config.hydra.runtime.choices)
+        self.composed: dict[tuple[str, ...], DictConfig] = {}
+
+    def __call__(self, overrides: list[str]) -> DictConfig:
+        from hydra._internal.config_loader_impl import ConfigLoaderImpl
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        options = tuple(
+            o.input_line for o in parsed if "/" in o.key_or_group or o.key_or_group in self.groups
+        )
+        if options not in self.composed:
+            loader = GlobalHydra.instance().config_loader()
+            self.composed[options] = loader.load_sweep_config(self.config, list(options))
+        job = copy.deepcopy(self.composed[options])
+        values = [o for o in parsed if o.input_line not in options]
+        ConfigLoaderImpl._apply_overrides_to_config(values, job)
+        return job
 
 
 @contextmanager

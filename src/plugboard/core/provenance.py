@@ -66,25 +66,42 @@ class Provenance:
         return ""
 
     @functools.cache  # noqa: B019 (one Provenance per job, dropped with it)
-    def _loaded(self) -> tuple[list[ResultDefault], Any, set[str]]:
+    def _loaded(self) -> tuple[tuple[ResultDefault, ...], Any, frozenset[str]]:
         """The config files of the job in merge order, Hydra's repository to read them, the group names."""
         if not GlobalHydra.instance().is_initialized():
-            return [], None, set()  # no config loader to ask: only overrides can be named
-        loader = GlobalHydra.instance().config_loader()
-        overrides = [*self.hydra_overrides, *self.task_overrides]
+            return (), None, frozenset()  # no config loader to ask: only overrides can be named
         try:
-            parsed, repository = loader._parse_overrides_and_create_caching_repo(self.config_name, overrides)
-            found = create_defaults_list(
-                repo=repository,
-                config_name=self.config_name,
-                overrides_list=parsed,
-                prepend_hydra=True,
-                skip_missing=True,
+            _, repository = _loader()._parse_overrides_and_create_caching_repo(
+                self.config_name, self.hydra_overrides
             )
+            chosen = [o for o in _parse(self.task_overrides) if _is_group(o.key_or_group, repository)]
+            lines = tuple(override.input_line for override in chosen)
+            return _config_files(_loader(), self.config_name, tuple(self.hydra_overrides), lines)
         except Exception:  # the job no longer composes: name no file rather than a wrong one
-            return [], None, set()
-        files = [d for d in found.defaults if d.config_path and not d.config_path.startswith("hydra/")]
-        return files, repository, set(found.overrides.known_choices)
+            return (), None, frozenset()
+
+
+@functools.lru_cache(maxsize=64)
+def _config_files(
+    loader: Any, config_name: str, hydra_overrides: tuple[str, ...], choices: tuple[str, ...]
+) -> tuple[tuple[ResultDefault, ...], Any, frozenset[str]]:
+    """Only the options chosen decide the files: the jobs of a sweep over seeds share one answer (per
+    config loader: a test may start Hydra again on other configs)."""
+    overrides = [*hydra_overrides, *choices]
+    parsed, repository = loader._parse_overrides_and_create_caching_repo(config_name, overrides)
+    found = create_defaults_list(
+        repo=repository, config_name=config_name, overrides_list=parsed, prepend_hydra=True, skip_missing=True
+    )
+    files = [d for d in found.defaults if d.config_path and not d.config_path.startswith("hydra/")]
+    return tuple(files), repository, frozenset(found.overrides.known_choices)
+
+
+def _loader() -> Any:
+    return GlobalHydra.instance().config_loader()
+
+
+def _is_group(name: str, repository: Any) -> bool:
+    return "/" in name or repository.group_exists(name)
 
 
 def _parse(overrides: list[str]) -> list:
