@@ -137,8 +137,8 @@ def _sweep_paragraph(bad: dict[str, list[str]], total: int, is_grid: bool) -> st
             where.setdefault(sentence, []).append(name.split(" ")[0])
     if not is_grid:
         return (
-            f"This search would try bad values, so no trial was started: {'; '.join(where)}. Fix them on "
-            "the command line or in the config files named; `validate=true` checks a search without "
+            f"This search would try bad values, so no trial was started: {'; '.join(where)}. Fix each on "
+            "the command line or in the config file named; `validate=true` checks a search without "
             "running it."
         )
     jobs = _first([f"`{name}`" for name in bad])
@@ -148,7 +148,7 @@ def _sweep_paragraph(bad: dict[str, list[str]], total: int, is_grid: bool) -> st
     )
     return (
         f"{len(bad)} of the {total} jobs of this sweep have bad values, so no job was started: {jobs}. "
-        f"{listed}. Fix them on the command line or in the config files named; `validate=true` checks a "
+        f"{listed}. Fix each on the command line or in the config file named; `validate=true` checks a "
         "sweep without running it."
     )
 

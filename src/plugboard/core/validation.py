@@ -55,17 +55,17 @@ def check_config(cfg: DictConfig, entry_point: str | None = None) -> None:
     problems = find_problems(cfg, entry_point)
     if problems:
         provenance = Provenance.of_current_job()
-        raise ConfigError(problem_paragraph([problem.sentence(provenance) for problem in problems]))
+        sentences = [problem.sentence(provenance) for problem in problems]
+        raise ConfigError(problem_paragraph(sentences, entry_point))
 
 
-def problem_paragraph(sentences: list[str]) -> str:
+def problem_paragraph(sentences: list[str], entry_point: str | None = None) -> str:
     """One paragraph of the sentences of `Problem.sentence`."""
     count = f"{len(sentences)} bad values" if len(sentences) > 1 else "a bad value"
-    listed = "; ".join(sentences)
+    hint = " (`python train.py ... validate=true` checks a config without training)"
     return (
-        f"The config has {count}, found before anything was built: {listed}. Fix them on the command "
-        "line or in the config files named (`python train.py ... validate=true` checks a config "
-        "without training)."
+        f"The config has {count}, found before anything was built: {'; '.join(sentences)}. Fix each on "
+        f"the command line or in the config file named{hint if entry_point == 'train' else ''}."
     )
 
 
