@@ -95,7 +95,10 @@ def test_constructors_of_your_own_declare_ranges_in_their_signature(tmp_path: Pa
     from omegaconf import OmegaConf
 
     config = {"_target_": "widget_module.Widget", "size": 0, "share": 2.0, "dropout": 1.0, "lr": -1, "hue": 3}
-    problems = find_problems(OmegaConf.create({"widget": config}))
+    try:
+        problems = find_problems(OmegaConf.create({"widget": config}))
+    finally:
+        sys.modules.pop("widget_module", None)
     assert [(problem.key, problem.what) for problem in problems] == [
         ("widget.size", "must be an integer >= 1"),
         ("widget.share", "must be a float in [0, 1]"),
@@ -103,7 +106,6 @@ def test_constructors_of_your_own_declare_ranges_in_their_signature(tmp_path: Pa
         ("widget.lr", "must be a float > 0"),  # the table's range for any `lr`
         ("widget.hue", "is no parameter of widget_module.Widget (it takes dropout, lr, share, size)"),
     ]
-    sys.modules.pop("widget_module", None)
 
 
 def test_checking_a_config_takes_well_under_a_second(tmp_path: Path):

@@ -46,6 +46,18 @@ def test_a_grid_with_a_bad_value_stops_before_any_job_and_names_the_bad_jobs(tmp
     assert not (tmp_path / "logs").exists()  # composing for the check made no folder
 
 
+def test_a_bad_value_swept_by_a_preset_names_the_sweep_params(tmp_path: Path, capsys):
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "lr_sweep.yaml").write_text(
+        "# @package _global_\nhydra:\n  sweeper:\n    params:\n      model.optimizer.lr: 0.001,0\n"
+    )
+    stopped = start([f"hydra.searchpath=[file://{tmp_path}]", "experiment=lr_sweep"], tmp_path / "logs")
+    assert stopped is not None and stopped.code == 1
+    message = capsys.readouterr().err
+    assert "`#1 model.optimizer.lr=0`" in message
+    assert "must be a float > 0, set by hydra.sweeper.params (model.optimizer.lr=0)" in message
+
+
 def test_a_valid_sweep_with_validate_true_only_says_so(tmp_path: Path, capsys):
     stopped = start(["model/attention=dot,additive", "seed=1,2,3", "validate=true"], tmp_path / "logs")
     assert stopped is not None and stopped.code == 0

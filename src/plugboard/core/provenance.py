@@ -1,4 +1,4 @@
-"""Where a value of a composed config came from: the command line, a sweep, or which config file.
+"""Where a value of a composed config came from: the command line, a sweep's params, or which file.
 
 Hydra keeps no such record, so it is worked out again from what Hydra composed: the job's
 overrides (a `key=value` on the command line wins over every file) and its defaults list, the
@@ -35,7 +35,8 @@ class Provenance:
         command_line: Iterable[str] | None = None,
     ) -> None:
         """`command_line`: the overrides the user typed (default: all of `task_overrides`); a job's
-        override of a key typed there is "the command line", any other one is "the sweep"."""
+        override of a key typed there is "the command line", any other one came from the sweeper's
+        `params` (often set by an experiment preset)."""
         self.config_name = config_name
         self.task_overrides = list(task_overrides)
         self.hydra_overrides = list(hydra_overrides)
@@ -57,7 +58,7 @@ class Provenance:
             name = override.key_or_group
             if name in groups or override.package is not None or not _covers(name, key):
                 continue  # a config option (data=dates): the file it chose is found below
-            origin = "the command line" if name in self.typed_keys else "the sweep"
+            origin = "the command line" if name in self.typed_keys else "hydra.sweeper.params"
             return f"{origin} ({override.input_line or name})"
         defaults, repository, _ = self._loaded()
         for default in reversed(defaults):
