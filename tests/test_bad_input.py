@@ -36,8 +36,11 @@ def test_an_unknown_key_says_how_to_add_one(tmp_path: Path):
 
 def test_a_value_of_the_wrong_type_names_the_key_and_the_expected_type(tmp_path: Path):
     with_config_tree = [o for o in TINY if not o.startswith("extras.print_config")]
-    result = run_entry_point("train.py", [*with_config_tree, "model.optimizer.lr=fast"], tmp_path)
-    assert_clear_error(result, "model.optimizer.lr='fast'", "float")
+    bad = ["model.optimizer.lr=fast", "seed=abc", "data.batch_size=0"]  # every one, in one paragraph
+    result = run_entry_point("train.py", [*with_config_tree, *bad], tmp_path)
+    assert_clear_error(
+        result, "model.optimizer.lr='fast'", "float", "seed='abc'", "data.batch_size=0 must be"
+    )
     assert read_json(single_run_dir(tmp_path) / "metrics.json")["status"] == "failed"
     # The error is what the user sees last: the config tree is printed only for a valid config.
     assert "CONFIG" not in result.stdout
