@@ -27,7 +27,8 @@ from hydra.utils import get_method
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from plugboard.core.constraints import ENTRY_POINT_KEYS, accepts, constraint_for, describe, has_constraints
+from plugboard.core.annotations import accepts, describe, has_constraints
+from plugboard.core.constraints import ENTRY_POINT_KEYS, constraint_for
 from plugboard.core.errors import ConfigError
 from plugboard.core.provenance import Provenance
 
