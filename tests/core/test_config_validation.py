@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from plugboard.core.errors import ConfigError
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.core.preflight import check_job
 from plugboard.core.provenance import Provenance
@@ -126,16 +125,22 @@ def test_checking_a_config_takes_well_under_a_second(tmp_path: Path):
             ]
 
 
-def test_train_stops_before_building_the_data(tmp_path: Path, monkeypatch):
-    import plugboard.core.train as training
+def test_a_run_stops_before_building_the_data_or_printing_the_config(tmp_path: Path, monkeypatch, capsys):
+    import hydra.utils
+
+    from plugboard.core.job import run_job
+    from plugboard.core.train import check, train
 
     def instantiate(*args, **kwargs):
-        raise AssertionError("the data was built before the config was checked")
+        raise AssertionError("something was built before the config was checked")
 
-    monkeypatch.setattr(training, "instantiate", instantiate)
+    monkeypatch.setattr(hydra.utils, "instantiate", instantiate)
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         config = compose("train", ["seed=1.5", "trainer.max_epochs=-2", f"paths.output_dir={tmp_path}"])
-    with pytest.raises(ConfigError) as raised:
-        training.train(config)
-    assert "seed=1.5 must be an integer" in str(raised.value)
-    assert "trainer.max_epochs=-2 must be an integer >= -1" in str(raised.value)
+    with pytest.raises(SystemExit) as stopped:
+        run_job(config, train, check=check)
+    assert stopped.value.code == 1
+    output = capsys.readouterr()
+    assert "seed=1.5 must be an integer" in output.err
+    assert "trainer.max_epochs=-2 must be an integer >= -1" in output.err
+    assert "CONFIG" not in output.out + output.err  # the tree is printed for a valid config only

@@ -18,9 +18,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     from plugboard.core.instantiate import instantiate_named
     from plugboard.core.rebuild import rebuild
-    from plugboard.core.validation import check_config
 
-    check_config(cfg, "eval")
     rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
     L.seed_everything(rebuilt.config.seed, workers=True)
     log.info(
@@ -32,6 +30,13 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     return {name: float(value) for name, value in trainer.callback_metrics.items()}
 
 
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "eval")
+
+
 @entry_point("eval")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, evaluate)
+    run_job(cfg, evaluate, check=check)

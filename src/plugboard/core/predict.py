@@ -26,9 +26,6 @@ PREDICTIONS_FILE = "predictions.jsonl"
 
 def predict(cfg: DictConfig) -> dict[str, float]:
     """Raw text when `inputs` or `inputs_file` is given, else the data's predict split."""
-    from plugboard.core.validation import check_config
-
-    check_config(cfg, "predict")
     if cfg.get("inputs") is not None or cfg.get("inputs_file") is not None:
         from hydra.utils import get_method
 
@@ -117,6 +114,13 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
     return [{"prediction": batch}]
 
 
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "predict")
+
+
 @entry_point("predict")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, predict)
+    run_job(cfg, predict, check=check)

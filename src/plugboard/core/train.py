@@ -39,9 +39,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         instantiate_named,
     )
     from plugboard.core.resume import check_resumable, checkpoint_to_resume
-    from plugboard.core.validation import check_config
 
-    check_config(cfg, "train")
     config = OmegaConf.to_container(cfg, resolve=True)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
@@ -121,10 +119,10 @@ def _as_floats(metrics: dict) -> dict[str, float]:
 
 
 def check(cfg: DictConfig) -> None:
-    """What can be known wrong before anything is built or printed."""
-    from plugboard.core.validation import check_config_types
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
 
-    check_config_types(OmegaConf.to_container(cfg, resolve=True))
+    check_config(cfg, "train")
 
 
 @entry_point("train")
