@@ -117,14 +117,15 @@ def test_jobs_are_composed_as_hydra_composes_them(tmp_path: Path):
 
     from plugboard.core.preflight import JobComposer
 
-    job = ["model/attention=additive", "seed=2", "model.optimizer.lr=0.01", "+extras.note=hello"]
+    options = ["model/attention=additive", "logger=[csv,tensorboard]"]  # a list of options too
+    job = [*options, "seed=2", "model.optimizer.lr=0.01", "+extras.note=hello"]
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         hydra = GlobalHydra.instance().hydra
         config = hydra.compose_config(
             "train", ["seed=1,2", f"paths.log_dir={tmp_path}"], RunMode.MULTIRUN, with_log_configuration=False
         )
         compose = JobComposer(config)
-        compose(["model/attention=additive", "seed=1"])  # the same options: composed once, then copied
+        compose([*options, "seed=1"])  # the same options: composed once, then copied
         ours, hydras = compose(job), hydra.config_loader.load_sweep_config(config, job)
     mine, theirs = (OmegaConf.to_container(composed, resolve=False) for composed in (ours, hydras))
     del mine["hydra"], theirs["hydra"]  # Hydra's bookkeeping (the overrides it was given)

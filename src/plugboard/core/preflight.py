@@ -94,17 +94,17 @@ class JobComposer:
 
     def __init__(self, config: DictConfig) -> None:
         self.config = config
-        self.groups = set(config.hydra.runtime.choices)
         self.composed: dict[tuple[str, ...], DictConfig] = {}
 
     def __call__(self, overrides: list[str]) -> DictConfig:
         from hydra._internal.config_loader_impl import ConfigLoaderImpl
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
+        from plugboard.core.provenance import option_overrides
+
+        hydra = self.config.hydra
+        options = option_overrides(hydra.job.config_name, hydra.overrides.hydra, overrides)
         parsed = OverridesParser.create().parse_overrides(overrides)
-        options = tuple(
-            o.input_line for o in parsed if "/" in o.key_or_group or o.key_or_group in self.groups
-        )
         if options not in self.composed:
             loader = GlobalHydra.instance().config_loader()
             self.composed[options] = loader.load_sweep_config(self.config, list(options))

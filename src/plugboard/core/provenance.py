@@ -11,7 +11,7 @@ Uses Hydra's config loader internals (`hydra-core` 1.3).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hydra._internal.defaults_list import create_defaults_list
@@ -53,10 +53,10 @@ class Provenance:
 
     def of(self, key: str) -> str:
         """`the command line (seed=abc)`, `experiment=g2p (experiment/g2p.yaml)`, `train.yaml`, or ""."""
-        groups = self._loaded()[2]
+        options = self._loaded()[2]
         for override in reversed(_parse(self.task_overrides)):
             name = override.key_or_group
-            if name in groups or override.package is not None or not _covers(name, key):
+            if override.input_line in options or override.package is not None or not _covers(name, key):
                 continue  # a config option (data=dates): the file it chose is found below
             origin = "the command line" if name in self.typed_keys else "hydra.sweeper.params"
             return f"{origin} ({override.input_line or name})"
@@ -68,41 +68,56 @@ class Provenance:
 
     @functools.cache  # noqa: B019 (one Provenance per job, dropped with it)
     def _loaded(self) -> tuple[tuple[ResultDefault, ...], Any, frozenset[str]]:
-        """The config files of the job in merge order, Hydra's repository to read them, the group names."""
+        """The config files of the job in merge order, Hydra's repository to read them, the overrides
+        that chose files."""
         if not GlobalHydra.instance().is_initialized():
             return (), None, frozenset()  # no config loader to ask: only overrides can be named
         try:
-            _, repository = _loader()._parse_overrides_and_create_caching_repo(
-                self.config_name, self.hydra_overrides
+            chosen = option_overrides(self.config_name, self.hydra_overrides, self.task_overrides)
+            files, repository = _config_files(
+                _loader(), self.config_name, tuple(self.hydra_overrides), chosen
             )
-            chosen = [o for o in _parse(self.task_overrides) if _is_group(o.key_or_group, repository)]
-            lines = tuple(override.input_line for override in chosen)
-            return _config_files(_loader(), self.config_name, tuple(self.hydra_overrides), lines)
+            return files, repository, frozenset(chosen)
         except Exception:  # the job no longer composes: name no file rather than a wrong one
             return (), None, frozenset()
+
+
+def option_overrides(
+    config_name: str, hydra_overrides: Sequence[str], overrides: Sequence[str]
+) -> tuple[str, ...]:
+    """The overrides that choose config files (`data=dates`, `logger=[csv,wandb]`), told from `key=value`
+    ones as Hydra tells them: by naming a config group."""
+    repository = _repository(_loader(), config_name, tuple(hydra_overrides))
+    return tuple(
+        override.input_line
+        for override in _parse(list(overrides))
+        if "/" in override.key_or_group or repository.group_exists(override.key_or_group)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _repository(loader: Any, config_name: str, hydra_overrides: tuple[str, ...]) -> Any:
+    """Hydra's config repository, with any `hydra.searchpath` of the overrides (per config loader: a test
+    may start Hydra again on other configs)."""
+    return loader._parse_overrides_and_create_caching_repo(config_name, list(hydra_overrides))[1]
 
 
 @functools.lru_cache(maxsize=64)
 def _config_files(
     loader: Any, config_name: str, hydra_overrides: tuple[str, ...], choices: tuple[str, ...]
-) -> tuple[tuple[ResultDefault, ...], Any, frozenset[str]]:
-    """Only the options chosen decide the files: the jobs of a sweep over seeds share one answer (per
-    config loader: a test may start Hydra again on other configs)."""
+) -> tuple[tuple[ResultDefault, ...], Any]:
+    """Only the options chosen decide the files: the jobs of a sweep over seeds share one answer."""
     overrides = [*hydra_overrides, *choices]
     parsed, repository = loader._parse_overrides_and_create_caching_repo(config_name, overrides)
     found = create_defaults_list(
         repo=repository, config_name=config_name, overrides_list=parsed, prepend_hydra=True, skip_missing=True
     )
     files = [d for d in found.defaults if d.config_path and not d.config_path.startswith("hydra/")]
-    return tuple(files), repository, frozenset(found.overrides.known_choices)
+    return tuple(files), repository
 
 
 def _loader() -> Any:
     return GlobalHydra.instance().config_loader()
-
-
-def _is_group(name: str, repository: Any) -> bool:
-    return "/" in name or repository.group_exists(name)
 
 
 def _parse(overrides: list[str]) -> list:
