@@ -12,6 +12,7 @@ from plugboard.core.paths import PROJECT_ROOT
 
 SCRIPTS = ("train.py", "eval.py", "predict.py", "compare.py")
 COMMAND = re.compile(r"(?:^|\s)python ((?:train|eval|predict|compare)\.py(?: .*)?)$")
+OPTIONAL_PART = re.compile(r"\s\[[a-z ]+\]")  # `[more sweep dirs]`: what a user may add
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def readme_commands() -> list[Command]:
         while text.rstrip().endswith("\\") and number < len(lines):
             text = text.rstrip()[:-1] + " " + lines[number].strip()
             number += 1
-        match = COMMAND.search(_without_comment(text.strip()))
+        match = COMMAND.search(_without_comment(OPTIONAL_PART.sub("", text.strip())))
         if match:
             script, *arguments = shlex.split(match.group(1))
             commands.append(Command(start + 1, script, tuple(arguments)))

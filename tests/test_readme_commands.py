@@ -9,11 +9,13 @@ predict and compare on the placeholders filled from one real run.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from helpers import TINY, run_entry_point, run_script
 from plugboard.core.paths import CONFIG_DIR
 from readme_commands import Command, readme_commands
 
@@ -79,3 +81,98 @@ def test_every_readme_command_composes(command: Command):
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         for job in jobs(overrides(command)):
             compose(CONFIG_NAMES[command.script], overrides=job)
+
+
+# --- Slow: each command runs --------------------------------------------------------------
+
+GPU_OPTIONS = ("trainer=gpu", "trainer=ddp")
+SHORT_DEBUG = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=1"]
+SWEEP = ["model/attention=dot,additive", "model/encoder=gru,lstm", "seed=1,2", "debug=fdr", *TINY]
+CLASSIFIER_SWEEP = ["model=classifier", "data=dyck", "model/attention=none,dot", "debug=fdr"]
+
+
+class Runs:
+    """Runs the filled-in commands read from: each trained (debug=fdr) once, on first use."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory, self.dirs = factory, {}
+
+    def run_dir(self, *overrides: str) -> Path:
+        return self._trained(overrides, multirun=False)
+
+    def sweep_dir(self, *overrides: str) -> Path:
+        return self._trained(overrides, multirun=True)
+
+    def checkpoint(self, *overrides: str) -> Path:
+        return self.run_dir(*overrides) / "checkpoints" / "last.ckpt"
+
+    def _trained(self, overrides: tuple[str, ...], multirun: bool) -> Path:
+        if (overrides, multirun) not in self.dirs:
+            log_dir = self.factory.mktemp("readme_run")
+            arguments = ["-m", *overrides] if multirun else [*overrides, "debug=fdr"]
+            result = run_entry_point("train.py", arguments, log_dir)
+            assert result.returncode == 0, result.stderr[-3000:]
+            (found,) = log_dir.glob(f"*/{'multiruns' if multirun else 'runs'}/*")
+            self.dirs[overrides, multirun] = found
+        return self.dirs[overrides, multirun]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    return Runs(tmp_path_factory)
+
+
+def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path) -> list[str]:
+    """The command's arguments as they run here: placeholders filled, one short epoch or a check."""
+    import torch
+
+    arguments = list(command.arguments)
+    if command.script == "train.py":
+        if command.multirun or (any(o in arguments for o in GPU_OPTIONS) and not torch.cuda.is_available()):
+            return [*arguments, "validate=true"]
+        if any(argument.startswith("debug=") for argument in arguments):
+            return [*arguments, *SHORT_DEBUG]
+        return [*arguments, "debug=fdr"]
+    if command.script == "eval.py":
+        trained_on = {"+data.split=length": ["data=scan"], "+data.path=other.tsv": ["data=tsv"]}
+        data = next((trained_on[a] for a in arguments if a in trained_on), TINY)
+        (tmp_path / "other.tsv").write_text("one\t1\ntwo\t2\n")
+        return [
+            f"ckpt_path={runs.checkpoint(*data)}"
+            if a.startswith("ckpt_path=")
+            else f"+data.path={tmp_path / 'other.tsv'}"
+            if a == "+data.path=other.tsv"
+            else a
+            for a in arguments
+        ]
+    if command.script == "predict.py":
+        (tmp_path / "dates.txt").write_text("12 march 2021\n3/4/99\n")
+        return [
+            f"ckpt_path={dates_checkpoint}"
+            if a.startswith("ckpt_path=")
+            else f"inputs_file={tmp_path / 'dates.txt'}"
+            if a == "inputs_file=dates.txt"
+            else a
+            for a in arguments
+        ]
+    sweep = runs.sweep_dir(*(CLASSIFIER_SWEEP if "attention_classifier" in str(command) else SWEEP))
+    two_runs = iter([runs.run_dir(*TINY), runs.run_dir(*TINY, "seed=2")])
+    return [str(next(two_runs)) if "/runs/<" in a else str(sweep) if "<" in a else a for a in arguments]
+
+
+RUNNABLE = [c for c in COMMANDS if not any(part in c.arguments for part in USER_ADDED)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", RUNNABLE, ids=str)
+def test_every_readme_command_runs(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path):
+    for option, plugin in PLUGINS.items():
+        if option in command.arguments and importlib.util.find_spec(plugin) is None:
+            pytest.skip(f"needs {plugin} (an optional extra)")
+    arguments = filled(command, runs, dates_checkpoint, tmp_path)
+    if command.script == "compare.py":
+        result = run_script("compare.py", arguments)
+    else:
+        result = run_entry_point(command.script, arguments, tmp_path / "logs")
+    assert result.returncode == 0, f"{' '.join(arguments)}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
