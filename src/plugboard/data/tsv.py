@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from plugboard.core.errors import DataError, MissingFileError
+from plugboard.core.text_files import read_lines
 
 
 def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tuple[str, str]]:
@@ -22,7 +23,7 @@ def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tu
             f"No {kind} file at {path}: set data.path to a UTF-8 file with one {layout} pair per line."
         )
     pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_lines(path, kind), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")

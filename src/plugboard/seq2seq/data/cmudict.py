@@ -16,6 +16,7 @@ from typing import Any
 
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
 from plugboard.core.logging import get_logger
+from plugboard.core.text_files import read_lines
 from plugboard.seq2seq.data.datamodule import MultiReferenceExample, Seq2SeqDataModule
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -116,7 +117,7 @@ def read_pronunciations(path: Path, stress: bool = True) -> Pronunciations:
             f"No pronunciation dictionary at {path}: set data.path to a cmudict.dict file."
         )
     pronunciations: Pronunciations = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_lines(path, "pronunciation dictionary"), start=1):
         fields = line.split("#", 1)[0].split()
         if not fields or fields[0].startswith(";;;"):  # blank, or a comment line of older releases
             continue
