@@ -1,22 +1,27 @@
 """The DataModule shared by every task: splits, vocabulary, tensors and loaders.
 
-Subclasses say where examples come from (`load_examples`) and how raw text becomes their
-tokens (`tokenize` / `detokenize`, which `predict.py` and `serve.py` use). Examples are turned
-into id tensors once in `setup`, so a training step does no Python tokenisation.
+Subclasses say where examples come from (`read_source`: text pairs per part of the source) and,
+when the source is not already split, how to split what the pipeline kept (`arrange`). Every
+example goes through the data pipeline (`pipeline`, a list of steps ending in tokens; see
+`plugboard.data.pipeline`), which `predict.py` and `serve.py` apply to raw text too. Examples are
+turned into id tensors once in `setup`, so a training step does no Python tokenisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import Any
 
 import lightning as L
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
-from plugboard.core.errors import ConfigError, DataError
+from plugboard.core.errors import DataError
 from plugboard.data.loaders import split_loader
+from plugboard.data.pipeline import Pipeline, Step
+from plugboard.data.pipeline.report import split_summary
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
@@ -33,10 +38,13 @@ MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
 class Seq2SeqDataModule(L.LightningDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
-    `vocabulary` fixes the token list (the core hands over the one saved in a checkpoint,
-    see `plugboard.core.handoff`); when it is None the vocabulary is built from the training
-    split, and `metadata` hands it to the model. `bucket_by_length` batches training examples
-    of similar length together (see `plugboard.data.bucketing`); evaluation order is unchanged.
+    `pipeline` lists the steps from the source's text to tokens (None: the task's
+    `default_pipeline()`); it is saved with the model (`metadata`) and comes back on rebuild, so
+    predict and serve read raw input through the same steps. `vocabulary` fixes the token list
+    (the core hands over the one saved in a checkpoint, see `plugboard.core.handoff`); when it is
+    None the vocabulary is built from the training split, and `metadata` hands it to the model.
+    `bucket_by_length` batches training examples of similar length together (see
+    `plugboard.data.bucketing`); evaluation order is unchanged.
     """
 
     def __init__(
@@ -47,8 +55,10 @@ class Seq2SeqDataModule(L.LightningDataModule):
         persistent_workers: bool = False,
         bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
+        pipeline: Sequence[Step | Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__()
+        self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -59,28 +69,39 @@ class Seq2SeqDataModule(L.LightningDataModule):
         self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
 
     @property
-    def metadata(self) -> dict[str, list[str]]:
-        """What the model needs from the data: the vocabulary (valid after `setup`)."""
-        return {"vocabulary": list(self.vocabulary.tokens)} if self.vocabulary is not None else {}
+    def metadata(self) -> dict[str, Any]:
+        """What the model needs from the data: the vocabulary (valid after `setup`); and the
+        pipeline's steps as plain data, which a rebuilt DataModule gets back."""
+        if self.vocabulary is None:
+            return {}
+        return {"vocabulary": list(self.vocabulary.tokens), "pipeline": self.pipeline.records()}
 
-    def load_examples(self) -> dict[str, list[Example]]:
-        """Returns token examples per split name (a subset of `SPLITS`)."""
+    @property
+    def report(self) -> dict[str, Any]:
+        """What the pipeline did (valid after `setup`), for the run's data report."""
+        return {
+            "pipeline": self.pipeline.records(),
+            "source": self.pipeline.report,
+            "splits": {split: split_summary(examples) for split, examples in self.examples.items()},
+            "vocabulary_size": len(self.vocabulary) if self.vocabulary is not None else None,
+        }
+
+    def default_pipeline(self) -> list[Step]:
+        """The steps used when the config lists none (the shipped configs spell them out)."""
         raise NotImplementedError
 
-    def tokenize(self, text: str) -> list[str]:
-        """A raw source string as source tokens, split exactly as the training sources were."""
-        raise self._no_text_support()
+    def read_source(self) -> dict[str, list[Example]]:
+        """Raw (source, target) text pairs per part of the source (a split name, or e.g. "file")."""
+        raise NotImplementedError
 
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        """Output tokens as the string a user reads."""
-        raise self._no_text_support()
+    def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example | MultiReferenceExample]]:
+        """The pipeline's output as splits (a subset of `SPLITS`); by default the parts are the splits."""
+        return parts
 
-    def _no_text_support(self) -> ConfigError:
-        return ConfigError(
-            f"{type(self).__name__} does not say how to read raw text, so predict.py and serve.py "
-            "cannot use a model trained on it. Define tokenize(text) and detokenize(tokens) on the "
-            "DataModule (see Seq2SeqDataModule), then load the checkpoint again: no retraining needed."
-        )
+    def load_examples(self) -> dict[str, list[Example | MultiReferenceExample]]:
+        """Token examples per split: the source through the pipeline, then arranged into splits."""
+        parts = self.read_source()
+        return self.arrange({part: self.pipeline.run(examples, part) for part, examples in parts.items()})
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
