@@ -6,13 +6,15 @@ through the data pipeline (`pipeline`, see `plugboard.data.pipeline`) between th
 the model needs from the data, its vocabulary and label names, is handed over as `metadata` (plain lists, kept
 in the checkpoint). Given `vocabulary` and `labels` (the saved metadata of a model rebuilt
 from its checkpoint, evaluated here), the DataModule encodes with those lists instead of
-building its own, and refuses data with a symbol or a label the model never saw.
+building its own, and refuses data with a symbol or a label the model never saw. With
+`cache_dir`, the pipeline's output over files is kept there (`plugboard.data.pipeline.cache`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -24,6 +26,7 @@ from plugboard.classifier.metadata import read_metadata
 from plugboard.core.errors import DataError
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
+from plugboard.data.pipeline.cache import run_cached
 from plugboard.data.pipeline.report import split_summary
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 
@@ -53,8 +56,10 @@ class ClassificationDataModule(L.LightningDataModule):
         vocabulary: Sequence[str] | None = None,
         labels: Sequence[str] | None = None,
         pipeline: Sequence[Step | Mapping[str, Any]] | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
+        self.cache_dir = cache_dir
         self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
         self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0
@@ -70,6 +75,10 @@ class ClassificationDataModule(L.LightningDataModule):
         """The steps used when the config lists none (the shipped configs spell them out)."""
         raise NotImplementedError
 
+    def source_files(self) -> list[Path]:
+        """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""
+        return []
+
     def read_source(self) -> dict[str, list[tuple[str, str]]]:
         """(text, label) pairs per part of the source (a split name, or e.g. "file")."""
         raise NotImplementedError
@@ -80,7 +89,7 @@ class ClassificationDataModule(L.LightningDataModule):
 
     def load_examples(self) -> dict[str, list[LabelledExample]]:
         """Labelled token examples per split: the source through the pipeline, then arranged."""
-        parts = {part: self.pipeline.run(pairs, part) for part, pairs in self.read_source().items()}
+        parts = run_cached(self.pipeline, self.read_source, self.source_files(), self.cache_dir)
         for part, examples in parts.items():
             if examples and not (isinstance(examples[0][0], list) and isinstance(examples[0][1], str)):
                 raise DataError(

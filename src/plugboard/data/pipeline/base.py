@@ -32,6 +32,8 @@ class Step:
     side: Side = "both"
     #: Whether raw input at predict/serve time goes through this step too (filters: no).
     applies_to_inputs: ClassVar[bool] = True
+    #: Whether the step's output is right by construction (else the pipeline checks every value).
+    output_checked: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         check_arguments(self)
@@ -54,6 +56,8 @@ class Step:
 class Transform(Step):
     """Maps one text to another (`transform`); after tokenisation, each token."""
 
+    output_checked: ClassVar[bool] = True  # every value `transform` returns is checked here
+
     def transform(self, text: str) -> str:
         raise NotImplementedError
 
@@ -64,8 +68,14 @@ class Transform(Step):
     def _mapper(self, part: str) -> Callable[[Value], Value]:
         if not self.reads(part):
             return _unchanged
-        transform = self.transform
+        transform = self._checked_transform
         return lambda value: transform(value) if isinstance(value, str) else [transform(t) for t in value]
+
+    def _checked_transform(self, text: str) -> str:
+        result = self.transform(text)
+        if type(result) is not str:
+            raise TypeError(f"transform({text!r}) returned {result!r}, not text (a str)")
+        return result
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -73,6 +83,7 @@ class Filter(Step):
     """Keeps the examples for which `keep(example)` is true."""
 
     applies_to_inputs: ClassVar[bool] = False
+    output_checked: ClassVar[bool] = True  # it returns some of the examples it was given
 
     def keep(self, example: Example) -> bool:
         raise NotImplementedError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from plugboard.data.pipeline.base import Example, Step, Value
 
@@ -17,6 +17,7 @@ class Tokenize(Step):
     whitespace separate tokens. `join` is the way back, for a model's outputs ("".join / " ".join)."""
 
     split: Literal["characters", "whitespace"] = "characters"
+    output_checked: ClassVar[bool] = True  # str in, list of str out (or an error)
 
     def __call__(self, examples: list[Example]) -> list[Example]:
         source = self.tokenize if self.reads("source") else _same

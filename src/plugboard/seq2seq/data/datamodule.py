@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -21,6 +22,7 @@ from torch.utils.data import DataLoader
 from plugboard.core.errors import DataError
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
+from plugboard.data.pipeline.cache import run_cached
 from plugboard.data.pipeline.report import split_summary
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import collate_indexed
@@ -40,7 +42,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     `pipeline` lists the steps from the source's text to tokens (None: the task's
     `default_pipeline()`); it is saved with the model (`metadata`) and comes back on rebuild, so
-    predict and serve read raw input through the same steps. `vocabulary` fixes the token list
+    predict and serve read raw input through the same steps. With `cache_dir`, the pipeline's
+    output over files is kept there (`plugboard.data.pipeline.cache`). `vocabulary` fixes the token list
     (the core hands over the one saved in a checkpoint, see `plugboard.core.handoff`); when it is
     None the vocabulary is built from the training split, and `metadata` hands it to the model.
     `bucket_by_length` batches training examples of similar length together (see
@@ -56,8 +59,10 @@ class Seq2SeqDataModule(L.LightningDataModule):
         bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
         pipeline: Sequence[Step | Mapping[str, Any]] | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
+        self.cache_dir = cache_dir
         self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
@@ -90,6 +95,10 @@ class Seq2SeqDataModule(L.LightningDataModule):
         """The steps used when the config lists none (the shipped configs spell them out)."""
         raise NotImplementedError
 
+    def source_files(self) -> list[Path]:
+        """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""
+        return []
+
     def read_source(self) -> dict[str, list[Example]]:
         """Raw (source, target) text pairs per part of the source (a split name, or e.g. "file")."""
         raise NotImplementedError
@@ -100,8 +109,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     def load_examples(self) -> dict[str, list[Example | MultiReferenceExample]]:
         """Token examples per split: the source through the pipeline, then arranged into splits."""
-        parts = self.read_source()
-        return self.arrange({part: self.pipeline.run(examples, part) for part, examples in parts.items()})
+        parts = run_cached(self.pipeline, self.read_source, self.source_files(), self.cache_dir)
+        return self.arrange(parts)
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
@@ -132,18 +141,24 @@ class Seq2SeqDataModule(L.LightningDataModule):
                     )
 
     def _tensorise(self, examples: list[Example | MultiReferenceExample]) -> list[tuple[torch.Tensor, ...]]:
-        return [self._tensorise_example(*example) for example in examples]
-
-    def _tensorise_example(
-        self, source: list[str], target: list[str], references: list[list[str]] | None = None
-    ) -> tuple[torch.Tensor, ...]:
-        """(source, target) ids, plus the references as one [R, T] tensor when the example has them."""
+        """Id tensors of each example: views into one tensor per split part (one allocation, not one
+        per example, which made this the slowest part of setting up CMUdict)."""
+        if not examples:
+            return []
         encode = self.vocabulary.encode
-        tensors = (torch.tensor(encode(source), dtype=torch.long), torch.tensor(encode(target, add_eos=True)))
-        if references is None:
-            return tensors
-        rows = [torch.tensor(encode(reference, add_eos=True)) for reference in references]
-        return (*tensors, pad_sequence(rows, batch_first=True, padding_value=Vocabulary.pad_id))
+        sources = _views([encode(example[0]) for example in examples])
+        targets = _views([encode(example[1], add_eos=True) for example in examples])
+        if len(examples[0]) == 2:
+            return list(zip(sources, targets, strict=True))
+        references = [
+            pad_sequence(
+                [torch.tensor(encode(reference, add_eos=True)) for reference in example[2]],
+                batch_first=True,
+                padding_value=Vocabulary.pad_id,
+            )
+            for example in examples
+        ]
+        return list(zip(sources, targets, references, strict=True))
 
     @property
     def test_splits(self) -> list[str]:
@@ -178,3 +193,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     def predict_dataloader(self) -> DataLoader:
         return self._loader("test")
+
+
+def _views(rows: list[list[int]]) -> tuple[torch.Tensor, ...]:
+    flat = torch.tensor([index for row in rows for index in row], dtype=torch.long)
+    return flat.split([len(row) for row in rows])
