@@ -125,3 +125,10 @@ def test_a_transform_returning_no_text_is_named_with_its_position() -> None:
 def test_a_side_is_tokenized_once() -> None:
     with pytest.raises(ConfigError, match="step 2 .* tokenises the source, which step 1 already tokenised"):
         Pipeline([Tokenize(), Tokenize(side="source")])
+
+
+def test_a_null_entry_is_a_step_switched_off_and_the_others_keep_their_positions() -> None:
+    pipeline = Pipeline([Strip(), None, Tokenize(), FilterLength(min_length=9)])
+    assert pipeline.records() == [Strip().record(), Tokenize().record(), FilterLength(min_length=9).record()]
+    with pytest.raises(DataError, match=r"step 4 \(plugboard.data.pipeline.length.FilterLength"):
+        pipeline.run([("ab", "c")], "train")

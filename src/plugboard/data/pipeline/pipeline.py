@@ -24,8 +24,12 @@ class Pipeline:
     outputs as the target's tokenizer split them.
     """
 
-    def __init__(self, steps: Sequence[Step | Mapping[str, Any]]) -> None:
-        self.steps = [build_step(step, position) for position, step in enumerate(steps, start=1)]
+    def __init__(self, steps: Sequence[Step | Mapping[str, Any] | None]) -> None:
+        # A null entry is a step switched off (`data.pipeline.4=null` on the command line); the
+        # others keep their position in the list, which messages name.
+        kept = [(position, step) for position, step in enumerate(steps, start=1) if step is not None]
+        self.positions = [position for position, _ in kept]
+        self.steps = [build_step(step, position) for position, step in kept]
         self._check_order()
         self.report: dict[str, Any] = {}
 
@@ -34,14 +38,14 @@ class Pipeline:
 
     def describe(self, position: int) -> str:
         """ "step 2 (plugboard.data.pipeline.length.FilterLength, max_length=30, side='both')"."""
-        record = self.steps[position - 1].record()
+        record = self.steps[self.positions.index(position)].record()
         arguments = ", ".join(f"{key}={value!r}" for key, value in record.items() if key != "_target_")
         return f"step {position} ({record['_target_']}, {arguments})"
 
     def run(self, examples: list[Example], split: str) -> list[Example]:
         """`examples` through every step; the split's record goes to `report[split]`."""
         record: dict[str, Any] = {"examples_in": len(examples), "steps": []}
-        for position, step in enumerate(self.steps, start=1):
+        for position, step in zip(self.positions, self.steps, strict=True):
             before = examples
             examples = self._apply(step, position, examples)
             entry = {"step": self.describe(position), "examples_out": len(examples)}
@@ -67,7 +71,7 @@ class Pipeline:
     def source_tokens(self, text: str) -> list[str]:
         """Raw input as source tokens, through the pipeline's source-side transforms."""
         example: Example = (text, "")
-        for position, step in enumerate(self.steps, start=1):
+        for position, step in zip(self.positions, self.steps, strict=True):
             if step.applies_to_inputs and step.reads("source"):
                 example = self._apply(step, position, [example])[0]
         if isinstance(example[0], str):
@@ -99,7 +103,7 @@ class Pipeline:
     def _check_order(self) -> None:
         """A side is tokenised once; a Tokenize on an already tokenised side is a config mistake."""
         tokenised: dict[str, int] = {}
-        for position, step in enumerate(self.steps, start=1):
+        for position, step in zip(self.positions, self.steps, strict=True):
             if not isinstance(step, Tokenize):
                 continue
             for part in ("source", "target"):
