@@ -37,7 +37,7 @@ class Pipeline:
         return [step.record() for step in self.steps]
 
     def describe(self, position: int) -> str:
-        """ "step 2 (plugboard.data.pipeline.length.FilterLength, max_length=30, side='both')"."""
+        """The step at `position` in messages: "step 2 (<its _target_>, side='both', max_length=30)"."""
         record = self.steps[self.positions.index(position)].record()
         arguments = ", ".join(f"{key}={value!r}" for key, value in record.items() if key != "_target_")
         return f"step {position} ({record['_target_']}, {arguments})"

@@ -26,7 +26,7 @@ class Tokenize(Step):
 
     def tokenize(self, value: Value) -> list[str]:
         if not isinstance(value, str):
-            raise TypeError("already tokens")
+            raise TypeError(f"{value!r} is already tokens: an earlier step tokenised it")
         return list(value) if self.split == "characters" else value.split()
 
     def join(self, tokens: Sequence[str]) -> str:
