@@ -132,3 +132,20 @@ def test_a_null_entry_is_a_step_switched_off_and_the_others_keep_their_positions
     assert pipeline.records() == [Strip().record(), Tokenize().record(), FilterLength(min_length=9).record()]
     with pytest.raises(DataError, match=r"step 4 \(plugboard.data.pipeline.length.FilterLength"):
         pipeline.run([("ab", "c")], "train")
+
+
+def test_the_entry_points_show_a_bad_step_in_the_config_as_one_paragraph(tmp_path: Path) -> None:
+    """What train.py prints (plugboard.core.errors.user_message) for a misspelt step class."""
+    from hydra.utils import instantiate
+
+    from helpers import compose_config
+    from plugboard.core.errors import user_message
+
+    bad = (
+        "data.pipeline=[{_target_: plugboard.data.pipeline.strip.Strip},{_target_: plugboard.data.Tokenise}]"
+    )
+    with pytest.raises(Exception) as error:
+        instantiate(compose_config(["data=tsv", bad], tmp_path).data)
+    message = user_message(error.value)
+    assert "Pipeline step 2 (plugboard.data.Tokenise): no such step class" in message
+    assert "\n" not in message
