@@ -24,10 +24,11 @@ from torch.utils.data import DataLoader
 from plugboard.classifier.data.batch import collate
 from plugboard.classifier.metadata import read_metadata
 from plugboard.core.errors import DataError
+from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
 from plugboard.data.pipeline.cache import run_cached
-from plugboard.data.pipeline.report import split_summary
+from plugboard.data.pipeline.report import data_report
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 
 #: One example: its tokens and its label name.
@@ -122,16 +123,17 @@ class ClassificationDataModule(L.LightningDataModule):
     @property
     def report(self) -> dict[str, Any]:
         """What the pipeline did (valid after `setup`), for the run's data report."""
-        return {
-            "pipeline": self.pipeline.records(),
-            "source": self.pipeline.report,
-            "splits": {split: split_summary(examples) for split, examples in self.examples.items()},
-            "vocabulary_size": len(self.vocabulary) if self.vocabulary is not None else None,
-        }
+        size = len(self.vocabulary) if self.vocabulary is not None else None
+        return data_report(self.pipeline, self.examples, size)
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
             return
+        with collection_paused():  # 2.5x faster on CMUdict: see plugboard.data.collection_paused
+            self._build(stage)
+
+    def _build(self, stage: str | None) -> None:
+        """Examples, vocabulary and id tensors, made once."""
         self.examples = self.load_examples()
         if self.saved_metadata is None:
             self.vocabulary = Vocabulary.from_sequences(

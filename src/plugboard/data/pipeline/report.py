@@ -47,3 +47,16 @@ def split_summary(examples: Sequence[Example]) -> dict[str, Any]:
         "source_length": lengths([example[0] for example in examples]),
         "target_length": lengths([example[1] for example in examples]),
     }
+
+
+def data_report(
+    pipeline: Any, splits: dict[str, Sequence[Example]], vocabulary_size: int | None
+) -> dict[str, Any]:
+    """A DataModule's `report`: its pipeline, what each step did per part of the source, each
+    final split's size and lengths, and the vocabulary size."""
+    return {
+        "pipeline": pipeline.records(),
+        "source": pipeline.report,
+        "splits": {split: split_summary(examples) for split, examples in splits.items()},
+        "vocabulary_size": vocabulary_size,
+    }

@@ -20,10 +20,11 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
 from plugboard.core.errors import DataError
+from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
 from plugboard.data.pipeline.cache import run_cached
-from plugboard.data.pipeline.report import split_summary
+from plugboard.data.pipeline.report import data_report
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
@@ -84,12 +85,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
     @property
     def report(self) -> dict[str, Any]:
         """What the pipeline did (valid after `setup`), for the run's data report."""
-        return {
-            "pipeline": self.pipeline.records(),
-            "source": self.pipeline.report,
-            "splits": {split: split_summary(examples) for split, examples in self.examples.items()},
-            "vocabulary_size": len(self.vocabulary) if self.vocabulary is not None else None,
-        }
+        size = len(self.vocabulary) if self.vocabulary is not None else None
+        return data_report(self.pipeline, self.examples, size)
 
     def default_pipeline(self) -> list[Step]:
         """The steps used when the config lists none (the shipped configs spell them out)."""
@@ -115,6 +112,11 @@ class Seq2SeqDataModule(L.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
             return
+        with collection_paused():  # 2.5x faster on CMUdict: see plugboard.data.collection_paused
+            self._build(stage)
+
+    def _build(self, stage: str | None) -> None:
+        """Examples, vocabulary and id tensors, made once."""
         self.examples = self.load_examples()
         if self.vocabulary is None:
             train = self.examples["train"]
