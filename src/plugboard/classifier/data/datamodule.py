@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 
 from plugboard.classifier.data.batch import collate
 from plugboard.classifier.metadata import read_metadata
-from plugboard.core.errors import DataError
+from plugboard.core.errors import ConfigError, DataError
 from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
@@ -74,7 +74,11 @@ class ClassificationDataModule(L.LightningDataModule):
 
     def default_pipeline(self) -> list[Step]:
         """The steps used when the config lists none (the shipped configs spell them out)."""
-        raise NotImplementedError
+        raise ConfigError(
+            f"{type(self).__name__} was given no data.pipeline and defines no default_pipeline(): list "
+            "the steps from text to tokens in its config, e.g. pipeline: [{_target_: "
+            "plugboard.data.pipeline.tokenize.Tokenize, split: whitespace}] (see configs/data/tsv.yaml)."
+        )
 
     def source_files(self) -> list[Path]:
         """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""

@@ -19,7 +19,7 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
-from plugboard.core.errors import DataError
+from plugboard.core.errors import ConfigError, DataError
 from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
@@ -90,7 +90,11 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     def default_pipeline(self) -> list[Step]:
         """The steps used when the config lists none (the shipped configs spell them out)."""
-        raise NotImplementedError
+        raise ConfigError(
+            f"{type(self).__name__} was given no data.pipeline and defines no default_pipeline(): list "
+            "the steps from text to tokens in its config, e.g. pipeline: [{_target_: "
+            "plugboard.data.pipeline.tokenize.Tokenize, split: whitespace}] (see configs/data/tsv.yaml)."
+        )
 
     def source_files(self) -> list[Path]:
         """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""
