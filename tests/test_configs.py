@@ -19,6 +19,7 @@ from helpers import compose_config
 from plugboard.core.handoff import data_metadata, instantiate_with_metadata
 from plugboard.core.instantiate import instantiate_named
 from plugboard.core.paths import CONFIG_DIR
+from plugboard.core.validation import find_problems
 
 ROOT_CONFIGS = {"train.yaml", "eval.yaml", "predict.yaml", "export.yaml", "serve.yaml"}
 
@@ -111,6 +112,7 @@ def test_option_composes_and_builds(group: str, option: str, tmp_path: Path):
     skip_without_plugin(group, option)
     cfg = compose_config([*partner(group, option), f"{group}={option}"], tmp_path)
     OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
+    assert find_problems(cfg, "train") == []  # the whole-config check finds nothing to say
 
     model = instantiate_with_metadata(cfg.model, metadata_of(cfg.data))
     assert sum(parameter.numel() for parameter in model.parameters()) > 0

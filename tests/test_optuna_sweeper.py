@@ -93,18 +93,32 @@ def test_pruned_trials_are_recorded_and_the_study_continues_from_its_journal(tmp
     assert dict(results.trials) == {"complete": 1, "pruned": 2}
 
 
-@pytest.mark.slow  # the sweeper, its journal and failed-trial handling run in the fast test above
-def test_preset_under_a_fast_dev_run_ends_without_a_traceback(tmp_path: Path):
+@pytest.mark.slow  # the fallback itself: tests/core/test_best_score.py
+def test_preset_under_a_fast_dev_run_optimises_the_last_validation_value(tmp_path: Path):
     require("optuna")
-    overrides = ["-m", "hparams_search=attention_optuna", "hydra.sweeper.n_trials=3", "debug=fdr", *TINY]
+    overrides = ["-m", "hparams_search=attention_optuna", "hydra.sweeper.n_trials=2", "debug=fdr", *TINY]
     result = run_entry_point("train.py", overrides, tmp_path)
     assert_succeeded(result)
     (sweep,) = sorted((tmp_path / "debug" / "multiruns").iterdir())
-    # Each job runs, but a fast dev run keeps no checkpoint, hence no `_best` metric to return:
-    # Optuna records the trials as failed and the search goes on.
-    for job in ("0", "1", "2"):
-        assert read_json(sweep / job / "metrics.json")["status"] == "done", job
-    assert OmegaConf.load(sweep / "optimization_results.yaml").trials == {"fail": 3}
+    # A fast dev run keeps no best checkpoint: each trial returns its last validation value.
+    for job in ("0", "1"):
+        record = read_json(sweep / job / "metrics.json")
+        assert record["status"] == "done", job
+        assert record["metrics"]["val/exact_match_best"] == record["metrics"]["val/exact_match"]
+    assert "val/exact_match_best is its last validation value" in result.stdout + result.stderr
+    assert OmegaConf.load(sweep / "optimization_results.yaml").trials == {"complete": 2}
+
+
+def test_a_search_whose_every_trial_failed_ends_in_one_paragraph(tmp_path: Path):
+    require("optuna")
+    no_tab = tmp_path / "pairs.tsv"
+    no_tab.write_text("abc cba\n")
+    overrides = ["-m", "hparams_search=attention_optuna", "hydra.sweeper.n_trials=2", "debug=fdr"]
+    result = run_entry_point("train.py", [*overrides, "data=tsv", f"data.path={no_tab}"], tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    (paragraph,) = [line for line in result.stderr.splitlines() if line.startswith("Every trial")]
+    assert "trials 0, 1 (" in paragraph and "pairs.tsv, line 1: expected exactly one tab" in paragraph
 
 
 def test_search_grammar_becomes_optuna_distributions():

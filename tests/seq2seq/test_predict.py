@@ -211,7 +211,7 @@ BAD_INPUTS = {
     "missing-file": (["inputs_file={tmp}/nowhere.txt"], ["inputs_file=", "nowhere.txt", "no such file"]),
     "both": ([GOOD, "inputs_file={tmp}/nowhere.txt"], ["Both inputs and inputs_file"]),
     "missing-checkpoint": ([GOOD, "ckpt_path={tmp}/nowhere.ckpt"], ["Checkpoint not found", "nowhere.ckpt"]),
-    "corrupt-checkpoint": ([GOOD, "ckpt_path={tmp}/corrupt.ckpt"], ["corrupt or incomplete", "corrupt.ckpt"]),
+    "corrupt-checkpoint": ([GOOD, "ckpt_path={tmp}/corrupt.ckpt"], ["the file is truncated", "corrupt.ckpt"]),
 }
 # Each case is a process of its own (~8 s); these repeat checks made in-process above and below
 # (or, for checkpoints, those of eval.py), so they run only with the slow tests.

@@ -21,6 +21,8 @@ from optuna.trial import TrialState
 
 from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
 from hydra_plugins.plugboard_optuna_sweeper.study import PRUNED_ATTR, TRIAL_ENV, open_study
+from plugboard.core.errors import SweepError
+from plugboard.core.run_record import read_metrics
 
 log = logging.getLogger(__name__)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -45,24 +47,32 @@ def run_study(settings: DictConfig, config: DictConfig, launcher: Launcher, argu
         f"{to_run} to run for hydra.sweeper.n_trials={settings.n_trials} ({study.direction.name.lower()}, "
         f"{type(study.sampler).__name__}, {type(study.pruner).__name__})"
     )
+    failures: list[tuple[int, str]] = []
     while to_run > 0:
         batch = [study.ask(space.distributions) for _ in range(min(to_run, settings.n_jobs))]
         returns = launcher.launch(
             [_overrides(trial, space.fixed) for trial in batch], initial_job_idx=batch[0].number
         )
         stored = {trial.number: trial for trial in study.get_trials(deepcopy=False)}  # what the jobs wrote
-        states = [
-            _tell(study, trial, result, stored[trial.number].user_attrs)
-            for trial, result in zip(batch, returns, strict=True)
-        ]
-        failed = states.count(TrialState.FAIL)
-        if failed / len(batch) > settings.max_failure_rate:
-            raise RuntimeError(
-                f"{failed} of {len(batch)} trials failed, more than "
-                f"hydra.sweeper.max_failure_rate={settings.max_failure_rate}: the search stops"
+        failed = []
+        for trial, result in zip(batch, returns, strict=True):
+            if _tell(study, trial, result, stored[trial.number].user_attrs) == TrialState.FAIL:
+                failed.append((trial.number, _failure(result)))
+        failures += failed
+        if len(failed) / len(batch) > settings.max_failure_rate:
+            raise SweepError(
+                f"{len(failed)} of {len(batch)} trials failed, more than hydra.sweeper.max_failure_rate="
+                f"{settings.max_failure_rate}, so the search stops: {_by_reason(failed)}. Fix the cause and "
+                "run the same command again: the study continues from its journal."
             )
         to_run -= len(batch)
-    _write_results(study, Path(config.hydra.sweep.dir) / "optimization_results.yaml", settings)
+    results = _write_results(study, Path(config.hydra.sweep.dir) / "optimization_results.yaml", settings)
+    if failures and not results["best_params"]:
+        raise SweepError(
+            f"Every trial of the search failed, so there is no best trial: {_by_reason(failures)}. The "
+            f"run dirs under {config.hydra.sweep.dir} hold each job's log; fix the cause and run the "
+            "same command again (the study continues from its journal)."
+        )
 
 
 def _sampler(settings: DictConfig, trials_so_far: int) -> Any:
@@ -95,12 +105,34 @@ def _tell(study: optuna.Study, trial: optuna.Trial, result: JobReturn, user_attr
         log.info(f"Trial {trial.number} finished with value {value:.6g}")
         return TrialState.COMPLETE
     _finish(study, trial, TrialState.FAIL)
-    reason = repr(result._return_value) if result.status == JobStatus.FAILED else "the job returned no value"
-    log.warning(
-        f"Trial {trial.number} failed ({reason}: the job failed, or its metrics lack the "
-        "optimized_metric); the search goes on"
-    )
+    log.warning(f"Trial {trial.number} failed ({_failure(result)}); the search goes on")
     return TrialState.FAIL
+
+
+def _by_reason(failures: list[tuple[int, str]]) -> str:
+    """`trials 0, 2 (<reason>); trial 1 (<other reason>)`: each reason once."""
+    numbers: dict[str, list[str]] = {}
+    for number, reason in failures:
+        numbers.setdefault(reason, []).append(str(number))
+    return "; ".join(
+        f"trial{'s' if len(trials) > 1 else ''} {', '.join(trials)} ({reason.rstrip('.')})"
+        for reason, trials in numbers.items()
+    )
+
+
+def _failure(result: JobReturn) -> str:
+    """Why a job gave no value: the error its run record names, else what the launcher caught."""
+    if result.status == JobStatus.FAILED:
+        return f"{type(result._return_value).__name__}: {result._return_value}"
+    output_dir = OmegaConf.select(result.hydra_cfg or {}, "hydra.runtime.output_dir")
+    try:
+        record = read_metrics(Path(output_dir)) if output_dir else None
+    except ValueError:
+        record = None
+    if record and record.get("error"):
+        return str(record["error"])
+    metric = OmegaConf.select(result.cfg or {}, "optimized_metric")
+    return f"the job ended without a value for optimized_metric={metric}"
 
 
 def _number(value: Any) -> float | None:
@@ -144,7 +176,7 @@ def _fail_interrupted_trials(study: optuna.Study) -> None:
         log.warning(f"{len(running)} trials left running by an interrupted search recorded as failed")
 
 
-def _write_results(study: optuna.Study, path: Path, settings: DictConfig) -> None:
+def _write_results(study: optuna.Study, path: Path, settings: DictConfig) -> dict[str, Any]:
     """optimization_results.yaml: the best trial of the whole study (earlier runs included)."""
     trials = study.get_trials(deepcopy=False)
     counts = {state.name.lower(): sum(trial.state == state for trial in trials) for state in TrialState}
@@ -159,3 +191,4 @@ def _write_results(study: optuna.Study, path: Path, settings: DictConfig) -> Non
     results["trials"] = {state: count for state, count in counts.items() if count}
     path.parent.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(OmegaConf.create(results), path)
+    return results

@@ -28,11 +28,11 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+    except Exception as error:  # torch's own message suggests weights_only=False: never repeat it
         raise CheckpointError(
-            f"Could not read checkpoint {path}: the file is corrupt or incomplete ({error}). "
-            "Use another checkpoint, e.g. last.ckpt or an earlier epoch from the same run."
-        ) from error
+            f"Cannot read checkpoint {path}: {_what_it_is(path, error)}. Use another checkpoint, e.g. "
+            "last.ckpt or an earlier epoch of the same run, or retrain."
+        ) from None
     if not isinstance(checkpoint, dict) or any(key not in checkpoint for key in ("state_dict", "config")):
         raise CheckpointError(
             f"Checkpoint {path} lacks its weights or its config: it was not written by Plugboard's train.py."
@@ -44,3 +44,27 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             "copy in the current format (same weights; class paths and saved data moved)."
         )
     return checkpoint
+
+
+def _what_it_is(path: Path, error: Exception) -> str:
+    """What an unreadable checkpoint file is, told from its first bytes and torch's error."""
+    if path.stat().st_size == 0:
+        return "the file is empty (a save that never finished)"
+    with path.open("rb") as file:
+        head = file.read(4)
+    if head.startswith(b"PK"):
+        if not zipfile.is_zipfile(path):
+            return "the file is truncated: a zip archive that ends before its directory (a save cut short)"
+        with zipfile.ZipFile(path) as archive:
+            if not any(name.endswith("/data.pkl") for name in archive.namelist()):
+                return "it is a zip archive, but not one written by torch.save"
+    if head[:1] == b"\x80":
+        return "it is a Python pickle, not a checkpoint written by torch.save"
+    if isinstance(error, pickle.UnpicklingError):
+        return (
+            "it holds Python objects besides tensors and plain data, and loading those runs code "
+            "stored in the file, which Plugboard never does; train.py writes only tensors and plain data"
+        )
+    if zipfile.is_zipfile(path):
+        return "the archive is damaged (a record inside it cannot be read)"
+    return "it is not a PyTorch checkpoint (another kind of file, or written by another program)"

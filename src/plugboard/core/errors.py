@@ -6,7 +6,7 @@ any other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-from hydra.errors import InstantiationException
+from hydra.errors import CompactHydraException, InstantiationException
 from omegaconf.errors import OmegaConfBaseException
 
 
@@ -24,6 +24,10 @@ class DataError(PlugboardError, ValueError):
 
 class MissingFileError(PlugboardError, FileNotFoundError):
     """A file named in the config does not exist."""
+
+
+class SweepError(PlugboardError, CompactHydraException):
+    """A sweep that cannot go on, or ended with nothing to compare (Hydra prints it without a traceback)."""
 
 
 def user_message(error: BaseException) -> str | None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
+from plugboard.core.entry import entry_point
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
 
 log = get_logger(__name__)
 
@@ -31,6 +30,13 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     return {name: float(value) for name, value in trainer.callback_metrics.items()}
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "eval")
+
+
+@entry_point("eval")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, evaluate)
+    run_job(cfg, evaluate, check=check)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig
 
+from plugboard.core.rank_zero import rank_zero_only
 from plugboard.core.rich_config import print_config_tree
 
 

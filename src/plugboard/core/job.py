@@ -23,7 +23,6 @@ from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import DictConfig
 
 from plugboard.core.device_pool import device_for_this_job
@@ -46,9 +45,12 @@ class JobPruned(Exception):
         self.metrics = metrics
 
 
-def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | None:
+def run_job(
+    cfg: DictConfig, work: Work, check: Callable[[DictConfig], None] | None = None, **fields: Any
+) -> dict[str, float] | None:
     """Runs `work(cfg)` in the run dir and records the outcome; None when the job failed in a sweep
-    or was pruned."""
+    or was pruned. `check(cfg)` runs first, before the config tree is printed, so that a config
+    error is the last thing the user sees."""
     output_dir = Path(cfg.paths.output_dir)
     overrides = _overrides()
     in_sweep = _in_sweep()
@@ -58,6 +60,8 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
 
     started = time.time()
     try:
+        if check is not None:
+            check(cfg)
         apply_extras(cfg, output_dir)
         write_run_info(output_dir)
         with command_line_of_this_job(output_dir), device_for_this_job(cfg):
@@ -102,7 +106,7 @@ def run_job(cfg: DictConfig, work: Work, **fields: Any) -> dict[str, float] | No
             duration_s=round(time.time() - started, 2),
             **fields,
         )
-        if isinstance(stop, SIGTERMException):  # exit as a process stopped by SIGTERM does
+        if _stopped_by_sigterm(stop):  # exit as a process stopped by SIGTERM does
             raise SystemExit(128 + signal.SIGTERM) from None
         raise
     finally:
@@ -146,6 +150,12 @@ def _overrides() -> list[str]:
 
 def _in_sweep() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def _stopped_by_sigterm(stop: BaseException) -> bool:
+    """Lightning turns SIGTERM into its SIGTERMException (only possible once Lightning is loaded)."""
+    exceptions = sys.modules.get("lightning.pytorch.utilities.exceptions")
+    return exceptions is not None and isinstance(stop, exceptions.SIGTERMException)
 
 
 def _finish_wandb() -> None:

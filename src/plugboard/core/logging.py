@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from lightning.pytorch.utilities import rank_zero_only
+from plugboard.core.rank_zero import rank_zero_only
 
 
 def get_logger(name: str) -> logging.Logger:

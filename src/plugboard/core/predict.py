@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import hydra
 from omegaconf import DictConfig, ListConfig
 
+from plugboard.core.entry import entry_point
 from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
 from plugboard.core.text_files import read_lines
 
 log = get_logger(__name__)
@@ -116,6 +115,13 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
     return [{"prediction": batch}]
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="predict")
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "predict")
+
+
+@entry_point("predict")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, predict)
+    run_job(cfg, predict, check=check)

@@ -10,9 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch.utilities import rank_zero_only
-
 from plugboard.core.paths import PROJECT_ROOT
+from plugboard.core.rank_zero import rank_zero_only
 
 METRICS_FILE = "metrics.json"
 LIBRARIES = ("torch", "lightning", "hydra-core", "omegaconf", "torchmetrics")

@@ -8,39 +8,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
-import lightning as L
-from hydra.utils import instantiate
-from lightning.pytorch.utilities.model_helpers import is_overridden
 from omegaconf import DictConfig, OmegaConf
 
-from plugboard.core.callbacks import (
-    CheckpointOnPreemption,
-    RngStateInCheckpoint,
-    RunConfigInCheckpoint,
-    StopOnNonFiniteLoss,
-    TestExampleOutcomes,
-    last_checkpoint_every_epoch,
-)
-from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
-from plugboard.core.instantiate import (
-    drop_monitors_without_validation,
-    drop_progress_bars_if_disabled,
-    instantiate_named,
-)
+from plugboard.core.entry import entry_point
 from plugboard.core.job import objective, run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.resume import check_resumable, checkpoint_to_resume, last_checkpoint
-from plugboard.core.validation import check_config_types
 
 log = get_logger(__name__)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Trains and tests one configuration; returns every logged metric as a float."""
+    # Imported here, not above: Hydra answers --help and composition errors without torch.
+    import lightning as L
+    from hydra.utils import instantiate
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    from plugboard.core.callbacks import (
+        CheckpointOnPreemption,
+        RngStateInCheckpoint,
+        RunConfigInCheckpoint,
+        StopOnNonFiniteLoss,
+        TestExampleOutcomes,
+        last_checkpoint_every_epoch,
+    )
+    from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
+    from plugboard.core.instantiate import (
+        drop_monitors_without_validation,
+        drop_progress_bars_if_disabled,
+        instantiate_named,
+    )
+    from plugboard.core.resume import check_resumable, checkpoint_to_resume
+
     config = OmegaConf.to_container(cfg, resolve=True)
-    check_config_types(config)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
     L.seed_everything(cfg.seed, workers=True)
@@ -75,9 +75,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.info(f"Training{' from ' + resume_from if resume_from else ''}")
         trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
         metrics.update(_as_floats(trainer.callback_metrics))
-        checkpoint = trainer.checkpoint_callback
-        if checkpoint is not None and checkpoint.best_model_score is not None:
-            metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
+        metrics.update(_best_score(trainer, metrics, OmegaConf.select(cfg, "monitor.metric")))
 
     best_path = _best_checkpoint(trainer, output_dir) if cfg.get("train") else resume_from
     if cfg.get("test") and is_overridden("test_step", model):
@@ -88,8 +86,26 @@ def train(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:
+def _best_score(trainer: L.Trainer, metrics: dict[str, float], monitored: str | None) -> dict[str, float]:  # noqa: F821
+    """`<monitored>_best`, what sweepers optimise: the best checkpoint's score, or, when no best
+    checkpoint was kept (a fast dev run, no checkpoint callback), the last validation value."""
+    checkpoint = trainer.checkpoint_callback
+    if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_score is not None:
+        return {f"{checkpoint.monitor}_best": float(checkpoint.best_model_score)}
+    if not monitored or monitored not in metrics:
+        return {}
+    why = "a fast dev run keeps none" if trainer.fast_dev_run else "no checkpoint callback watches it"
+    log.info(
+        f"No best checkpoint by {monitored} ({why}): {monitored}_best is its last validation value, "
+        f"{metrics[monitored]:.6g}"
+    )
+    return {f"{monitored}_best": metrics[monitored]}
+
+
+def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:  # noqa: F821
     """The best checkpoint, or (when none was kept, as in a fast dev run) the final weights saved now."""
+    from plugboard.core.resume import last_checkpoint
+
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_path:
         return checkpoint.best_model_path
@@ -102,7 +118,14 @@ def _as_floats(metrics: dict) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def check(cfg: DictConfig) -> None:
+    """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.validation import check_config
+
+    check_config(cfg, "train")
+
+
+@entry_point("train")
 def main(cfg: DictConfig) -> float | None:
     monitor = OmegaConf.to_container(cfg.monitor) if cfg.get("monitor") else None
-    return objective(run_job(cfg, train, monitor=monitor), cfg.get("optimized_metric"))
+    return objective(run_job(cfg, train, check=check, monitor=monitor), cfg.get("optimized_metric"))

@@ -12,14 +12,12 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import hydra
 from omegaconf import DictConfig
 
+from plugboard.core.entry import entry_point
 from plugboard.core.errors import ConfigError
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
-from plugboard.seq2seq.inference import load_predictor
 
 log = get_logger(__name__)
 
@@ -30,6 +28,7 @@ def serve(cfg: DictConfig) -> dict[str, float]:
     """Loads the checkpoint, then answers requests until stopped by SIGINT or SIGTERM."""
     import uvicorn
 
+    from plugboard.seq2seq.inference import load_predictor
     from plugboard.seq2seq.serving import create_app
 
     _require_free_port(cfg.host, cfg.port)
@@ -75,6 +74,6 @@ def _require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="serve")
+@entry_point("serve")
 def main(cfg: DictConfig) -> None:
     run_job(cfg, serve)

@@ -6,8 +6,22 @@ with them (numpy + onnxruntime or torch only), `check` compares them with the mo
 `run` is the `export.py` entry point.
 """
 
-from plugboard.seq2seq.export.exporter import export_model
-from plugboard.seq2seq.export.formats import ExportError
-from plugboard.seq2seq.export.runtime import OnnxGraphs, TorchScriptGraphs, greedy_decode, load_graphs
+from importlib import import_module
+from typing import Any
 
-__all__ = ["ExportError", "OnnxGraphs", "TorchScriptGraphs", "export_model", "greedy_decode", "load_graphs"]
+# Loaded on first use, so `export.py --help` does not wait for torch (PEP 562).
+_HOMES = {
+    "export_model": "exporter",
+    "ExportError": "formats",
+    "OnnxGraphs": "runtime",
+    "TorchScriptGraphs": "runtime",
+    "greedy_decode": "runtime",
+    "load_graphs": "runtime",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
+from plugboard.core.entry import entry_point
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
-from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.rebuild import rebuild
-from plugboard.seq2seq.export.check import check_export
-from plugboard.seq2seq.export.exporter import export_model
-from plugboard.seq2seq.export.runtime import load_graphs
-from plugboard.seq2seq.inference import require_seq2seq
 
 log = get_logger(__name__)
 
 
 def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     """Exports the checkpoint at `cfg.ckpt_path`, then (with `check=true`) compares on its test data."""
+    # Imported here, not above: Hydra answers --help and composition errors without torch.
+    from plugboard.core.rebuild import rebuild
+    from plugboard.seq2seq.export.check import check_export
+    from plugboard.seq2seq.export.exporter import export_model
+    from plugboard.seq2seq.export.runtime import load_graphs
+    from plugboard.seq2seq.inference import require_seq2seq
+
     rebuilt = rebuild(cfg.ckpt_path)
     model = require_seq2seq(rebuilt, "ONNX and TorchScript export")
     log.info(f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')})")
@@ -38,6 +39,6 @@ def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     return check_export(load_graphs(output_dir), model, batch, cfg.check_tolerance)
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
+@entry_point("export")
 def main(cfg: DictConfig) -> None:
     run_job(cfg, export_checkpoint)

@@ -1,0 +1,119 @@
+"""Config values judged against type annotations, and annotations said in words.
+
+pydantic (`TypeAdapter`, strict mode) judges: "3" is not an integer, 1.0 is not an integer, true is
+not a number; `annotated-types` constraints (`Ge(1)`, `Interval(ge=0, lt=1)`) are enforced. A YAML
+list stands for a tuple, a string for a path.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import typing
+from pathlib import PurePath
+from typing import Annotated, Any, Literal
+
+import annotated_types as at
+from annotated_types import Interval, Len
+from pydantic import ConfigDict, TypeAdapter
+
+
+def has_constraints(annotation: Any) -> bool:
+    """True when `annotation` says more than a type (an `Annotated[...]` anywhere in it)."""
+    if typing.get_origin(annotation) is Annotated:
+        return True
+    return any(has_constraints(argument) for argument in typing.get_args(annotation))
+
+
+def accepts(annotation: Any, value: Any) -> bool:
+    """Whether `value`, as YAML gives it, is what `annotation` asks for (a YAML list stands for a tuple)."""
+    adapter = _adapter(annotation)
+    if adapter is None:
+        return True  # a type pydantic cannot judge (a protocol, a type variable): nothing to say
+    candidates = [value, tuple(value)] if isinstance(value, list) else [value]
+    for candidate in candidates:
+        try:
+            adapter.validate_python(candidate)
+            return True
+        except Exception:  # pydantic's ValidationError, or a validator of the type that raised
+            continue
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _adapter(annotation: Any) -> TypeAdapter | None:
+    try:
+        return TypeAdapter(_paths_as_strings(annotation), config=_STRICT)
+    except Exception:
+        return None
+
+
+_STRICT = ConfigDict(strict=True, arbitrary_types_allowed=True)
+
+
+def _paths_as_strings(annotation: Any) -> Any:
+    """A path parameter takes a string from YAML."""
+    if isinstance(annotation, type) and issubclass(annotation, PurePath):
+        return str | annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        arguments = tuple(_paths_as_strings(argument) for argument in typing.get_args(annotation))
+        return typing.Union[arguments]  # noqa: UP007 (built from a tuple)
+    return annotation
+
+
+def describe(annotation: Any) -> str:
+    """`Annotated[int, Ge(1)]` -> "an integer >= 1", `Literal["min", "max"]` -> "one of 'min', 'max'"."""
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        limits = [_describe_limit(limit) for limit in annotation.__metadata__]
+        return " ".join([describe(arguments[0]), *filter(None, limits)])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe(argument) for argument in arguments)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(argument) for argument in arguments)
+    if origin is not None and arguments:  # list[int], tuple[float, float], Sequence[...]
+        items = [_plural(describe(argument)) for argument in arguments if argument is not Ellipsis]
+        return f"a list of {' and '.join(dict.fromkeys(items))}"
+    return _NAMES.get(annotation, f"a {getattr(annotation, '__name__', annotation)}")
+
+
+_NAMES = {
+    int: "an integer",
+    float: "a float",
+    bool: "true or false",
+    str: "a string",
+    type(None): "null",
+    list: "a list",
+    dict: "a mapping",
+    typing.Any: "anything",
+}
+
+
+def _plural(description: str) -> str:
+    """ "an integer >= 1" -> "integers >= 1" """
+    article, _, rest = description.partition(" ")
+    if article not in ("a", "an") or not rest:
+        return description
+    noun, _, limits = rest.partition(" ")
+    return f"{noun}s {limits}".strip()
+
+
+def _describe_limit(limit: Any) -> str:
+    if isinstance(limit, Interval):
+        if limit.ge is None and limit.gt is None or limit.le is None and limit.lt is None:
+            return " and ".join(_describe_limit(bound) for bound in limit)
+        low = f"[{limit.ge}" if limit.ge is not None else f"({limit.gt}"
+        high = f"{limit.le}]" if limit.le is not None else f"{limit.lt})"
+        return f"in {low}, {high}"
+    if isinstance(limit, Len):
+        high = limit.max_length
+        return (
+            f"of length {limit.min_length}"
+            if high == limit.min_length
+            else f"of length >= {limit.min_length}"
+        )
+    symbols = {at.Gt: ">", at.Ge: ">=", at.Lt: "<", at.Le: "<="}
+    for kind, symbol in symbols.items():
+        if isinstance(limit, kind):
+            return f"{symbol} {getattr(limit, kind.__name__.lower())}"
+    return str(limit)
