@@ -56,7 +56,7 @@ class ClassificationDataModule(L.LightningDataModule):
         bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
         labels: Sequence[str] | None = None,
-        pipeline: Sequence[Step | Mapping[str, Any]] | None = None,
+        pipeline: Sequence[Step | Mapping[str, Any] | None] | None = None,
         cache_dir: str | Path | None = None,
     ) -> None:
         super().__init__()

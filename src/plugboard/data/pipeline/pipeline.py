@@ -7,6 +7,7 @@ from typing import Any
 
 from plugboard.core.errors import ConfigError, DataError, PlugboardError
 from plugboard.core.logging import get_logger
+from plugboard.data.collection_paused import collection_paused
 from plugboard.data.pipeline.base import Example, Filter, Step
 from plugboard.data.pipeline.build import build_step
 from plugboard.data.pipeline.report import dropped, shown
@@ -44,6 +45,10 @@ class Pipeline:
 
     def run(self, examples: list[Example], split: str) -> list[Example]:
         """`examples` through every step; the split's record goes to `report[split]`."""
+        with collection_paused():  # the steps make many small lists: see plugboard.data.collection_paused
+            return self._run(examples, split)
+
+    def _run(self, examples: list[Example], split: str) -> list[Example]:
         record: dict[str, Any] = {"examples_in": len(examples), "steps": []}
         for position, step in zip(self.positions, self.steps, strict=True):
             before = examples

@@ -59,7 +59,7 @@ class Seq2SeqDataModule(L.LightningDataModule):
         persistent_workers: bool = False,
         bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
-        pipeline: Sequence[Step | Mapping[str, Any]] | None = None,
+        pipeline: Sequence[Step | Mapping[str, Any] | None] | None = None,
         cache_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
