@@ -37,7 +37,7 @@ class LabelledTsvDataModule(ClassificationDataModule):
         return str(self.path)
 
     def default_pipeline(self) -> list[Step]:
-        return [Strip(), Tokenize(side="source", split="characters")]
+        return [Strip(collapse=False), Tokenize(side="source", split="characters")]
 
     def source_files(self) -> list[Path]:
         return [self.path]

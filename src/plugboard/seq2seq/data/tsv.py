@@ -36,7 +36,7 @@ class TsvDataModule(Seq2SeqDataModule):
         self.seed = seed
 
     def default_pipeline(self) -> list[Step]:
-        return [Strip(), Tokenize(split="characters")]
+        return [Strip(collapse=False), Tokenize(split="characters")]
 
     def source_files(self) -> list[Path]:
         return [self.path]
