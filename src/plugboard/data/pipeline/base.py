@@ -12,11 +12,11 @@ each token. Most steps need only to subclass `Transform` (one value in, one out)
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
+from plugboard.core.annotations import accepts, describe
 from plugboard.core.errors import ConfigError
 
 Side = Literal["source", "target", "both"]
@@ -105,38 +105,11 @@ def check_arguments(step: Step) -> None:
     hints = typing.get_type_hints(type(step))
     for field in dataclasses.fields(step):
         value, expected = getattr(step, field.name), hints[field.name]
-        if not _fits(value, expected):
+        if not accepts(expected, value):
             raise ConfigError(
-                f"{type(step).__name__}: {field.name}={value!r} is not {_describe(expected)}. Set it in "
+                f"{type(step).__name__}: {field.name}={value!r} must be {describe(expected)}. Set it in "
                 f"the step's entry of data.pipeline (see configs/data/pipeline/ for each step's arguments)."
             )
-
-
-def _fits(value: Any, expected: Any) -> bool:
-    origin, arguments = typing.get_origin(expected), typing.get_args(expected)
-    if expected is Any:
-        return True
-    if origin is Literal:
-        return value in arguments
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, option) for option in arguments)
-    if expected is type(None):
-        return value is None
-    if origin is dict:
-        return isinstance(value, typing.Mapping) and all(
-            _fits(k, arguments[0]) and _fits(v, arguments[1]) for k, v in value.items()
-        )
-    if expected is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, origin or expected)
-
-
-def _describe(expected: Any) -> str:
-    if typing.get_origin(expected) is Literal:
-        return "one of " + ", ".join(map(repr, typing.get_args(expected)))
-    return f"of type {getattr(expected, '__name__', None) or str(expected).replace('typing.', '')}"
 
 
 def _plain(value: Any) -> Any:
