@@ -46,6 +46,7 @@ bench: env
 	$(PYTHON) -m benchmarks.startup $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.attention_cost $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.data_loading $(BENCH_ARGS)
+	$(PYTHON) -m benchmarks.data_pipeline $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.bucketing $(BENCH_ARGS)
 	$(PYTHON) -m benchmarks.attention_prepare $(BENCH_ARGS)
 

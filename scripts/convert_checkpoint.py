@@ -23,6 +23,7 @@ MOVED = {
     "plugboard.loggers.": "plugboard.core.loggers.",
     "plugboard.models.": "plugboard.seq2seq.",
     "plugboard.data.tasks.": "plugboard.seq2seq.data.tasks.",
+    "plugboard.data.pipeline.": "plugboard.data.pipeline.",  # shared steps, where they always were
     "plugboard.data.": "plugboard.seq2seq.data.",
 }
 

@@ -28,7 +28,8 @@ def group_options() -> list[tuple[str, str]]:
     options = []
     for path in sorted(CONFIG_DIR.rglob("*.yaml")):
         relative = path.relative_to(CONFIG_DIR)
-        if str(relative) in ROOT_CONFIGS:
+        # Pipeline steps are entries of data.pipeline, not options: tests/data/test_pipeline_steps.py.
+        if str(relative) in ROOT_CONFIGS or relative.parent == Path("data/pipeline"):
             continue
         options.append((str(relative.parent), path.stem))
     return options

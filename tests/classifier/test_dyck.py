@@ -85,7 +85,9 @@ def test_negatives_have_the_lengths_of_positives_and_test_long_is_longer() -> No
     for split in ("train", "val", "test"):
         assert set(lengths(split, POSITIVE) + lengths(split, NEGATIVE)) <= set(range(8, 17, 2))
     assert set(lengths("test_long", POSITIVE) + lengths("test_long", NEGATIVE)) <= set(range(18, 25, 2))
-    assert datamodule.metadata == {"vocabulary": datamodule.vocabulary.tokens, "labels": [NEGATIVE, POSITIVE]}
+    metadata = datamodule.metadata
+    assert metadata["vocabulary"] == datamodule.vocabulary.tokens
+    assert metadata["labels"] == [NEGATIVE, POSITIVE]
 
 
 def test_a_batch_has_a_mask_of_the_real_tokens() -> None:

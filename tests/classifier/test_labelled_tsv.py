@@ -1,4 +1,4 @@
-"""LabelledTsvDataModule: the shipped sample, tokenizers, splits, and one-paragraph errors."""
+"""LabelledTsvDataModule: the shipped sample, tokenization, splits, and one-paragraph errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from plugboard.classifier.data import LabelledTsvDataModule
 from plugboard.core.errors import DataError, MissingFileError
 from plugboard.core.paths import PROJECT_ROOT
+from plugboard.data.pipeline import Strip, Tokenize
 
 SAMPLE = PROJECT_ROOT / "data" / "samples" / "intents.tsv"
 
@@ -26,7 +27,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_sample_splits_by_fraction_with_every_label() -> None:
-    datamodule = loaded(val_fraction=0.1, test_fraction=0.2, tokenizer="whitespace")
+    datamodule = loaded(
+        val_fraction=0.1, test_fraction=0.2, pipeline=[Strip(), Tokenize(side="source", split="whitespace")]
+    )
     sizes = {split: len(examples) for split, examples in datamodule.examples.items()}
     assert sizes == {"val": 40, "test": 80, "train": 280}
     assert datamodule.labels == ["alarm", "music", "timer", "weather"]

@@ -98,7 +98,13 @@ def test_checkpoint_metadata_rebuilds_the_same_model_and_data(tmp_path: Path) ->
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
     metadata = data_metadata(datamodule)
-    assert metadata == {"vocabulary": datamodule.vocabulary.tokens, "labels": ["unbalanced", "balanced"]}
+    assert metadata == {
+        "vocabulary": datamodule.vocabulary.tokens,
+        "labels": ["unbalanced", "balanced"],
+        "pipeline": [
+            {"_target_": "plugboard.data.pipeline.tokenize.Tokenize", "side": "source", "split": "characters"}
+        ],
+    }
     model = instantiate_with_metadata(cfg.model, metadata).eval()
     config = OmegaConf.to_container(cfg, resolve=True)
     path = tmp_path / "model.ckpt"
@@ -117,9 +123,9 @@ def test_checkpoint_metadata_rebuilds_the_same_model_and_data(tmp_path: Path) ->
         {"_target_": "plugboard.classifier.data.LabelledTsvDataModule", "path": str(other)}
     )
     with pytest.raises(DataError, match=r"the test data has symbols the model never saw \('<', '>'"):
-        rebuild(
-            path, data=OmegaConf.merge(tsv, {"tokenizer": "char", "val_fraction": 0, "test_fraction": 0.5})
-        ).datamodule.setup("test")
+        rebuild(path, data=OmegaConf.merge(tsv, {"val_fraction": 0, "test_fraction": 0.5})).datamodule.setup(
+            "test"
+        )
 
 
 def test_metadata_without_labels_is_one_paragraph() -> None:

@@ -70,7 +70,10 @@ def test_other_data_with_the_same_symbols_is_encoded_with_the_saved_vocabulary(d
 
 
 def test_other_data_with_symbols_the_model_never_saw_is_one_paragraph(dates_checkpoint: Path, tmp_path: Path):
-    reverse = compose_config(["data=reverse", "data.test_size=20"], tmp_path).data
-    datamodule = rebuild(dates_checkpoint, data=reverse).datamodule
+    # Read through the model's own pipeline (characters), "@" and "#" are symbols it never saw.
+    other = tmp_path / "other.tsv"
+    other.write_text("".join(f"@{index}\t#\n" for index in range(20)), encoding="utf-8")
+    tsv = compose_config(["data=tsv", f"data.path={other}"], tmp_path).data
+    datamodule = rebuild(dates_checkpoint, data=tsv).datamodule
     with pytest.raises(DataError, match="symbols the model never saw"):
         datamodule.setup("test")

@@ -98,14 +98,14 @@ def test_the_manifest_says_how_to_decode(exported, dates_checkpoint: Path):
 def test_onnx_graphs_decode_with_only_numpy_and_onnxruntime(dates_checkpoint: Path, tmp_path: Path):
     """runtime.py copied next to the graphs decodes a date without Plugboard or torch."""
     model, _ = load_model_and_batch(dates_checkpoint)
-    export_model(model, tmp_path, "onnx", OPSET)
+    export_model(model, tmp_path, "onnx", OPSET, pipeline=rebuild(dates_checkpoint).datamodule.pipeline)
     shutil.copy(Path(sys.modules[greedy_decode.__module__].__file__), tmp_path / "runtime.py")
     script = (
         "import sys, numpy as np, runtime\n"
         "graphs = runtime.load_graphs('.')\n"
-        "ids = runtime.encode(list('12 march 2021'), graphs.manifest)[None]\n"
+        "ids = runtime.encode(runtime.read_text('12 march 2021', graphs.manifest), graphs.manifest)[None]\n"
         "tokens = runtime.greedy_decode(graphs, ids, ids != 0)\n"
-        "print(''.join(runtime.decode(tokens[0], graphs.manifest)))\n"
+        "print(runtime.write_text(runtime.decode(tokens[0], graphs.manifest), graphs.manifest))\n"
         "print(sorted(name for name in ('torch', 'plugboard') if name in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)

@@ -16,6 +16,7 @@ from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.core.predict import predict, read_inputs
 from plugboard.data import Vocabulary
+from plugboard.data.pipeline import Lowercase, Pipeline
 from plugboard.seq2seq.data import Seq2SeqDataModule, collate
 from plugboard.seq2seq.inference import InputError, Predictor, load_predictor
 
@@ -37,7 +38,7 @@ TEXT_CASES = {
     "addition": ([], "357+42", ["3", "5", "7", "+", "4", "2"], ["3", "9", "9"], "399"),
     "dates": ([], "3/4/99", ["3", "/", "4", "/", "9", "9"], list("1999-04-03"), "1999-04-03"),
     "tsv": ([], "six one", ["s", "i", "x", " ", "o", "n", "e"], ["6", "1"], "61"),
-    "tsv-whitespace": (["data.tokenizer=whitespace"], "six  one", ["six", "one"], ["61"], "61"),
+    "tsv-whitespace": (["data.pipeline.1.split=whitespace"], "six  one", ["six", "one"], ["61"], "61"),
 }
 
 
@@ -52,18 +53,21 @@ def datamodule_of(name: str, overrides: list[str]) -> Seq2SeqDataModule:
 def test_each_task_tokenizes_text_as_its_examples_and_detokenizes_outputs(name: str) -> None:
     overrides, text, tokens, output_tokens, output_text = TEXT_CASES[name]
     datamodule = datamodule_of(name, overrides)
-    assert datamodule.tokenize(text) == tokens
-    assert datamodule.detokenize(output_tokens) == output_text
+    pipeline = datamodule.pipeline
+    assert pipeline.source_tokens(text) == tokens
+    assert pipeline.target_text(output_tokens) == output_text
 
     datamodule.setup("fit")  # the training examples themselves survive a round trip through text
     for source, target in datamodule.examples["train"][:50]:
-        assert datamodule.tokenize(datamodule.detokenize(source)) == source
-        assert datamodule.tokenize(datamodule.detokenize(target)) == target
+        assert pipeline.source_tokens(pipeline.target_text(source)) == source
+        assert pipeline.source_tokens(pipeline.target_text(target)) == target
 
 
-def test_a_datamodule_that_cannot_read_text_says_what_to_define() -> None:
-    with pytest.raises(ConfigError, match=r"Define tokenize\(text\) and detokenize\(tokens\)"):
-        Seq2SeqDataModule().tokenize("12 march 2021")
+def test_a_pipeline_that_never_tokenizes_the_source_says_what_to_add() -> None:
+    with pytest.raises(
+        ConfigError, match=r"add \{_target_: plugboard.data.pipeline.Tokenize, side: source\}"
+    ):
+        Pipeline([Lowercase()]).source_tokens("12 march 2021")
 
 
 # ----- the predictor ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ list stands for a tuple, a string for a path.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import types
 import typing
@@ -71,6 +72,8 @@ def describe(annotation: Any) -> str:
         return " or ".join(describe(argument) for argument in arguments)
     if origin is Literal:
         return "one of " + ", ".join(repr(argument) for argument in arguments)
+    if origin in (dict, collections.abc.Mapping) and len(arguments) == 2:  # dict[str, str]
+        return f"a mapping of {_plural(describe(arguments[0]))} to {_plural(describe(arguments[1]))}"
     if origin is not None and arguments:  # list[int], tuple[float, float], Sequence[...]
         items = [_plural(describe(argument)) for argument in arguments if argument is not Ellipsis]
         return f"a list of {' and '.join(dict.fromkeys(items))}"

@@ -18,6 +18,7 @@ from plugboard.core.entry import entry_point
 from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.job import run_job
 from plugboard.core.logging import get_logger
+from plugboard.core.text_files import read_lines
 
 log = get_logger(__name__)
 
@@ -79,7 +80,7 @@ def read_inputs(inputs: Sequence[object] | str | None, inputs_file: str | None) 
             raise MissingFileError(
                 f"inputs_file={inputs_file}: no such file. Pass a UTF-8 text file with one input per line."
             )
-        texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts = [line for line in read_lines(path, "inputs") if line.strip()]
         if not texts:
             raise ConfigError(f"inputs_file={inputs_file} has no inputs: write one input per line.")
         return texts

@@ -11,7 +11,8 @@ run, with which arguments. Before anything is built, `check_saved_config` walks 
 - that resolve to a *class* that is a subclass of what its place expects: the top-level `model`
   a `LightningModule`, `data` a `LightningDataModule`, anything nested an `nn.Module`, optimizer,
   learning-rate scheduler, torchmetrics `Metric`, Lightning module or DataModule; or a target
-  named verbatim in this project's configs (a task generator, say). `torch.save`,
+  named verbatim in this project's configs (a task generator, a data pipeline step). The
+  saved metadata's targets (a pipeline's steps) pass the same check. `torch.save`,
   `torch.hub.load` or a file-writing helper are none of these, whatever package they sit in.
 
 Values must be values: an interpolation (`${...}`, which would run a resolver) is refused, and
@@ -41,6 +42,8 @@ class UntrustedCheckpointError(PlugboardError, ValueError):
 def check_saved_config(config: Mapping[str, Any], metadata: Mapping[str, Any], source: str) -> None:
     """Raises UntrustedCheckpointError, before anything is imported or built, for anything else."""
     _check_values(metadata, "metadata", source)
+    for key, target in _targets(metadata, "metadata"):  # e.g. a data pipeline's saved steps
+        _check_target(target, key, None, source)
     for part, expected in (("model", "LightningModule"), ("data", "LightningDataModule")):
         node = config.get(part)
         if not isinstance(node, Mapping) or "_target_" not in node:

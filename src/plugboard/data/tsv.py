@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from plugboard.core.errors import DataError, MissingFileError
+from plugboard.core.text_files import read_lines
 
 
 def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tuple[str, str]]:
     """The (first, second) strings of each non-blank line, with errors that name the line to fix.
 
     `columns` names the two sides in messages ("source", "target"); `kind` names the file
-    ("parallel text"). Fields are stripped; blank lines are skipped.
+    ("parallel text"). Blank lines are skipped; fields are kept as written (the data pipeline's
+    `Strip` step trims them), but a field of only spaces counts as empty.
     """
     first, second = columns
     layout = f"'{first}<TAB>{second}'"
@@ -22,7 +24,7 @@ def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tu
             f"No {kind} file at {path}: set data.path to a UTF-8 file with one {layout} pair per line."
         )
     pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(read_lines(path, kind), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -31,9 +33,9 @@ def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tu
                 f"{path}, line {number}: expected exactly one tab between {first} and {second} but "
                 f"found {len(fields) - 1}; separate the two with a single tab character."
             )
-        values = tuple(field.strip() for field in fields)
+        values = tuple(fields)
         for side, value in zip(columns, values, strict=True):
-            if not value:
+            if not value.strip():
                 raise DataError(
                     f"{path}, line {number}: the {side} side is empty; write the {first} and the "
                     f"{second} on the two sides of the tab, or delete the line."

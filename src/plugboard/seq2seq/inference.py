@@ -81,7 +81,7 @@ class Predictor:
 
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
         """The source tokens of each text; an InputError names every empty input and unknown symbol."""
-        sources = [self.datamodule.tokenize(text.strip()) for text in texts]
+        sources = [self.datamodule.pipeline.source_tokens(text.strip()) for text in texts]
         empty = [str(number) for number, tokens in enumerate(sources, start=1) if not tokens]
         if empty:
             raise InputError(
@@ -117,7 +117,7 @@ class Predictor:
             tokens = [self.vocabulary.tokens[ids[step]] for step in kept]
             steps = kept + ([end] if end < len(ids) else [])  # the <eos> step attended too
             attention = weights[row, steps, : len(source)] if weights is not None else None
-            output = self.datamodule.detokenize(tokens)
+            output = self.datamodule.pipeline.target_text(tokens)
             score = float(hypotheses.scores[row])
             predictions.append(Prediction(text, output, tokens, source, score, attention))
         return predictions

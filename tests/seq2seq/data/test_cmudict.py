@@ -1,4 +1,4 @@
-"""CMUdict G2P data: parsing, the stress switch, splits over words, references, the real file."""
+"""CMUdict G2P data: parsing, the pipeline's word filter and stress step, splits over words, references."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import torch
 
 from helpers import read_json, run_entry_point, single_run_dir
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
+from plugboard.data.pipeline import DropDuplicates, MapCharacters, Pipeline
 from plugboard.seq2seq.data import cmudict
-from plugboard.seq2seq.data.cmudict import CmudictDataModule, read_pronunciations, split_words
+from plugboard.seq2seq.data.cmudict import CmudictDataModule, by_word, read_entries, split_words
 from plugboard.seq2seq.sequence_metrics import SequenceMetrics
 
 # The format of the shipped cmudict.dict: alternates numbered "(2)", some lines with "# comment".
@@ -26,6 +27,17 @@ record R EH1 K ER0 D
 record(2) R IH0 K AO1 R D
 record(3) R EH1 K ER2 D
 """
+
+
+STRIP_STRESS = MapCharacters(side="target", mapping={"0": "", "1": "", "2": ""})
+
+
+def read_pronunciations(path: Path, stress: bool = True) -> dict[str, list[list[str]]]:
+    """The dictionary through the shipped pipeline (experiment=g2p's without stress)."""
+    steps = CmudictDataModule().default_pipeline()
+    if not stress:
+        steps = [*steps[:-1], STRIP_STRESS, DropDuplicates()]
+    return by_word(Pipeline(steps).run(read_entries(path), "dictionary"))
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -128,14 +140,15 @@ def test_the_real_dictionary_file_is_read_from_the_package():
 
 @pytest.mark.slow
 def test_the_full_datamodule_builds_batches_of_letters_and_phonemes():
-    datamodule = CmudictDataModule(stress=False)
+    steps = CmudictDataModule().default_pipeline()
+    datamodule = CmudictDataModule(pipeline=[*steps[:-1], STRIP_STRESS, DropDuplicates()])
     datamodule.setup()
     assert [len(datamodule.examples[split]) for split in ("val", "test")] == [6246, 6246]
     assert len(datamodule.examples["train"]) > 115_000
     tokens = set(datamodule.vocabulary.tokens)
     assert {"a", "z", "'", "AH", "TH"} <= tokens and "AH0" not in tokens
-    assert datamodule.detokenize(["TH", "AO", "T"]) == "TH AO T"
-    assert datamodule.tokenize(" Thought ") == list("thought")
+    assert datamodule.pipeline.target_text(["TH", "AO", "T"]) == "TH AO T"
+    assert datamodule.pipeline.source_tokens("Thought") == list("thought")
 
 
 def test_without_the_package_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):

@@ -141,8 +141,9 @@ def test_bad_options_say_what_to_set(options):
 
 def test_raw_text_is_read_as_words_and_actions_are_joined_by_spaces():
     datamodule = ScanDataModule()
-    assert datamodule.tokenize(" jump twice  after walk left\n") == ["jump", "twice", "after", "walk", "left"]
+    tokens = datamodule.pipeline.source_tokens(" jump twice  after walk left\n")
+    assert tokens == ["jump", "twice", "after", "walk", "left"]
     assert (
-        datamodule.detokenize(scan.interpret("jump twice after walk left"))
+        datamodule.pipeline.target_text(scan.interpret("jump twice after walk left"))
         == "I_TURN_LEFT I_WALK I_JUMP I_JUMP"
     )

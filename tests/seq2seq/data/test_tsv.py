@@ -1,4 +1,4 @@
-"""TsvDataModule: the shipped sample, both tokenizers, splits, vocabulary and clear errors."""
+"""TsvDataModule: the shipped sample, both ways to tokenize, splits, vocabulary and clear errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from plugboard.core.errors import ConfigError
 from plugboard.core.paths import PROJECT_ROOT
+from plugboard.data.pipeline import Strip, Tokenize
 from plugboard.seq2seq.data import TsvDataModule
 
+WORDS = [Strip(), Tokenize(split="whitespace")]
 SAMPLE = PROJECT_ROOT / "data" / "samples" / "number_words.tsv"
 
 
@@ -49,7 +52,7 @@ def test_char_tokenizer_splits_the_sample_by_fraction_and_seed() -> None:
 
 
 def test_whitespace_tokenizer_makes_words_tokens() -> None:
-    datamodule = loaded(tokenizer="whitespace")
+    datamodule = loaded(pipeline=WORDS)
     words = {token for source, _ in datamodule.examples["train"] for token in source}
     assert {"thousand", "hundred", "twenty"} <= words
     assert " " not in datamodule.vocabulary.tokens
@@ -67,7 +70,7 @@ def test_repeated_sources_stay_in_one_split(tmp_path: Path) -> None:
     path = tmp_path / "pairs.tsv"
     lines = [f"word {i}\tout {i}" for i in range(40)] + [f"word {i}\talt {i}" for i in range(40)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    datamodule = loaded(path, tokenizer="whitespace", val_fraction=0.25, test_fraction=0.25)
+    datamodule = loaded(path, pipeline=WORDS, val_fraction=0.25, test_fraction=0.25)
     splits = {
         split: {tuple(source) for source, _ in examples} for split, examples in datamodule.examples.items()
     }
@@ -82,12 +85,12 @@ def test_repeated_sources_stay_in_one_split(tmp_path: Path) -> None:
 
 
 def test_saved_vocabulary_reproduces_identical_ids() -> None:
-    trained = loaded(tokenizer="whitespace", seed=1)
+    trained = loaded(pipeline=WORDS, seed=1)
     saved = json.loads(json.dumps(trained.vocabulary.tokens))  # as stored in a checkpoint
     # Another split builds another vocabulary (targets are whole-number tokens) ...
-    assert loaded(tokenizer="whitespace", seed=2).vocabulary != trained.vocabulary
+    assert loaded(pipeline=WORDS, seed=2).vocabulary != trained.vocabulary
     # ... unless the saved one is passed in: then every example maps to the same ids.
-    restored = loaded(tokenizer="whitespace", seed=2, vocabulary=saved)
+    restored = loaded(pipeline=WORDS, seed=2, vocabulary=saved)
     assert restored.vocabulary == trained.vocabulary
     assert ids_by_example(restored) == ids_by_example(trained)
 
@@ -130,8 +133,11 @@ def test_missing_file_names_the_path_and_the_setting_to_fix(tmp_path: Path) -> N
 
 
 def test_invalid_options_are_rejected() -> None:
-    with pytest.raises(ValueError, match="tokenizer"):
-        TsvDataModule(SAMPLE, tokenizer="bpe")
+    with pytest.raises(ConfigError, match=r"Pipeline step 2 \(plugboard.data.pipeline.tokenize.Tokenize\)"):
+        TsvDataModule(
+            SAMPLE,
+            pipeline=[Strip(), {"_target_": "plugboard.data.pipeline.tokenize.Tokenize", "split": "bpe"}],
+        )
     with pytest.raises(ValueError, match="sum below 1"):
         TsvDataModule(SAMPLE, val_fraction=0.5, test_fraction=0.5)
     with pytest.raises(ValueError, match="too few"):

@@ -66,7 +66,10 @@ def test_the_vocabulary_travels_in_the_checkpoint_as_plain_metadata(tmp_path):
     model, datamodule = build(tmp_path)
     checkpoint: dict = {}
     RunConfigInCheckpoint({}, data_metadata(datamodule)).on_save_checkpoint(None, model, checkpoint)
-    assert checkpoint["metadata"] == {"vocabulary": datamodule.vocabulary.tokens}
+    assert checkpoint["metadata"] == {
+        "vocabulary": datamodule.vocabulary.tokens,
+        "pipeline": datamodule.pipeline.records(),
+    }
     assert all(isinstance(token, str) for token in checkpoint["metadata"]["vocabulary"])
     assert model.vocabulary.tokens == datamodule.vocabulary.tokens
 

@@ -14,6 +14,7 @@ from plugboard.classifier.data.dyck_words import (
     random_negative,
 )
 from plugboard.core.errors import ConfigError, DataError
+from plugboard.data.pipeline import Step, Tokenize
 
 
 class DyckDataModule(ClassificationDataModule):
@@ -59,7 +60,11 @@ class DyckDataModule(ClassificationDataModule):
     def label_names(self, examples: dict[str, list[LabelledExample]]) -> list[str]:
         return [NEGATIVE, POSITIVE]
 
-    def load_examples(self) -> dict[str, list[LabelledExample]]:
+    def default_pipeline(self) -> list[Step]:
+        return [Tokenize(side="source", split="characters")]
+
+    def read_source(self) -> dict[str, list[tuple[str, str]]]:
+        """Each split's words as text ("(()[[]])") with their labels."""
         rng, seen = random.Random(self.seed), set()
         splits = {}
         for split, size in self.sizes.items():
@@ -70,10 +75,10 @@ class DyckDataModule(ClassificationDataModule):
 
     def _generate(
         self, size: int, low: int, high: int, rng: random.Random, seen: set[str]
-    ) -> list[LabelledExample]:
+    ) -> list[tuple[str, str]]:
         """`size` new words, balanced classes, in random order; each length draws a positive
         and, from another positive of that length, a negative."""
-        examples: list[LabelledExample] = []
+        examples: list[tuple[str, str]] = []
         lengths = range(low + low % 2, high + 1, 2)
         for _ in range(100 * size):
             if len(examples) >= size:
@@ -85,7 +90,7 @@ class DyckDataModule(ClassificationDataModule):
             if negative is None or pair[0] in seen or pair[1] in seen:
                 continue
             seen.update(pair)
-            examples += [(positive, POSITIVE), (negative, NEGATIVE)]
+            examples += [(pair[0], POSITIVE), (pair[1], NEGATIVE)]
         if len(examples) < size:
             raise DataError(
                 f"{self.describe()}: lengths {low}-{high} give too few distinct words for "

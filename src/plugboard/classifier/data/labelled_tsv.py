@@ -3,52 +3,54 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from plugboard.classifier.data.datamodule import ClassificationDataModule, LabelledExample
+from plugboard.data.pipeline import Step, Strip, Tokenize
 from plugboard.data.tsv import read_two_columns, split_groups
-
-Tokenizer = Literal["char", "whitespace"]
 
 
 class LabelledTsvDataModule(ClassificationDataModule):
     """Reads a UTF-8 file of `text<TAB>label` lines and splits it by `seed`.
 
     The split is over distinct texts, so a text never appears in both training and
-    evaluation. `tokenizer="char"` makes every character a token (spaces included);
-    `"whitespace"` splits on runs of whitespace. Blank lines are skipped; no `test_long` split.
+    evaluation. The default pipeline strips both sides and makes every character of the text a
+    token; `data.pipeline` says otherwise (configs/data/labelled_tsv.yaml splits on whitespace).
+    Blank lines are skipped; no `test_long` split.
     """
 
     def __init__(
         self,
         path: str | Path,
-        tokenizer: Tokenizer = "char",
         val_fraction: float = 0.1,
         test_fraction: float = 0.1,
         seed: int = 1234,
         **loader_options: Any,
     ) -> None:
         super().__init__(**loader_options)
-        if tokenizer not in ("char", "whitespace"):
-            raise ValueError(f"tokenizer must be 'char' or 'whitespace', got {tokenizer!r}.")
         if min(val_fraction, test_fraction) < 0 or val_fraction + test_fraction >= 1:
             raise ValueError("Need val_fraction >= 0, test_fraction >= 0 and their sum below 1.")
-        self.path, self.tokenizer, self.seed = Path(path), tokenizer, seed
+        self.path, self.seed = Path(path), seed
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
 
     def describe(self) -> str:
         return str(self.path)
 
-    def load_examples(self) -> dict[str, list[LabelledExample]]:
+    def default_pipeline(self) -> list[Step]:
+        return [Strip(collapse=False), Tokenize(side="source", split="characters")]
+
+    def source_files(self) -> list[Path]:
+        return [self.path]
+
+    def read_source(self) -> dict[str, list[tuple[str, str]]]:
+        return {"file": read_labelled_lines(self.path)}
+
+    def arrange(self, parts: dict[str, list[LabelledExample]]) -> dict[str, list[LabelledExample]]:
         groups: dict[tuple[str, ...], list[LabelledExample]] = {}
-        for text, label in read_labelled_lines(self.path):
-            tokens = self.tokenize(text)
+        for tokens, label in parts["file"]:
             groups.setdefault(tuple(tokens), []).append((tokens, label))
         what = f"distinct texts in {self.path}"
         return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
-
-    def tokenize(self, text: str) -> list[str]:
-        return list(text) if self.tokenizer == "char" else text.split()
 
 
 def read_labelled_lines(path: Path) -> list[tuple[str, str]]:

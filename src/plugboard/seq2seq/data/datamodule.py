@@ -1,14 +1,18 @@
 """The DataModule shared by every task: splits, vocabulary, tensors and loaders.
 
-Subclasses say where examples come from (`load_examples`) and how raw text becomes their
-tokens (`tokenize` / `detokenize`, which `predict.py` and `serve.py` use). Examples are turned
-into id tensors once in `setup`, so a training step does no Python tokenisation.
+Subclasses say where examples come from (`read_source`: text pairs per part of the source) and,
+when the source is not already split, how to split what the pipeline kept (`arrange`). Every
+example goes through the data pipeline (`pipeline`, a list of steps ending in tokens; see
+`plugboard.data.pipeline`), which `predict.py` and `serve.py` apply to raw text too. Examples are
+turned into id tensors once in `setup`, so a training step does no Python tokenisation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
@@ -16,7 +20,11 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader
 
 from plugboard.core.errors import ConfigError, DataError
+from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
+from plugboard.data.pipeline import Pipeline, Step
+from plugboard.data.pipeline.cache import run_cached
+from plugboard.data.pipeline.report import data_report
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import collate_indexed
 from plugboard.seq2seq.data.tasks.base import Example
@@ -33,10 +41,14 @@ MultiReferenceExample = tuple[list[str], list[str], list[list[str]]]
 class Seq2SeqDataModule(L.LightningDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
-    `vocabulary` fixes the token list (the core hands over the one saved in a checkpoint,
-    see `plugboard.core.handoff`); when it is None the vocabulary is built from the training
-    split, and `metadata` hands it to the model. `bucket_by_length` batches training examples
-    of similar length together (see `plugboard.data.bucketing`); evaluation order is unchanged.
+    `pipeline` lists the steps from the source's text to tokens (None: the task's
+    `default_pipeline()`); it is saved with the model (`metadata`) and comes back on rebuild, so
+    predict and serve read raw input through the same steps. With `cache_dir`, the pipeline's
+    output over files is kept there (`plugboard.data.pipeline.cache`). `vocabulary` fixes the token list
+    (the core hands over the one saved in a checkpoint, see `plugboard.core.handoff`); when it is
+    None the vocabulary is built from the training split, and `metadata` hands it to the model.
+    `bucket_by_length` batches training examples of similar length together (see
+    `plugboard.data.bucketing`); evaluation order is unchanged.
     """
 
     def __init__(
@@ -47,8 +59,12 @@ class Seq2SeqDataModule(L.LightningDataModule):
         persistent_workers: bool = False,
         bucket_by_length: bool = False,
         vocabulary: Sequence[str] | None = None,
+        pipeline: Sequence[Step | Mapping[str, Any] | None] | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         super().__init__()
+        self.cache_dir = cache_dir
+        self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -59,32 +75,52 @@ class Seq2SeqDataModule(L.LightningDataModule):
         self.tensors: dict[str, list[tuple[torch.Tensor, ...]]] = {}
 
     @property
-    def metadata(self) -> dict[str, list[str]]:
-        """What the model needs from the data: the vocabulary (valid after `setup`)."""
-        return {"vocabulary": list(self.vocabulary.tokens)} if self.vocabulary is not None else {}
+    def metadata(self) -> dict[str, Any]:
+        """What the model needs from the data: the vocabulary (valid after `setup`); and the
+        pipeline's steps as plain data, which a rebuilt DataModule gets back."""
+        if self.vocabulary is None:
+            return {}
+        return {"vocabulary": list(self.vocabulary.tokens), "pipeline": self.pipeline.records()}
 
-    def load_examples(self) -> dict[str, list[Example]]:
-        """Returns token examples per split name (a subset of `SPLITS`)."""
+    @property
+    def report(self) -> dict[str, Any]:
+        """What the pipeline did (valid after `setup`), for the run's data report."""
+        size = len(self.vocabulary) if self.vocabulary is not None else None
+        return data_report(self.pipeline, self.examples, size)
+
+    def default_pipeline(self) -> list[Step]:
+        """The steps used when the config lists none (the shipped configs spell them out)."""
+        raise ConfigError(
+            f"{type(self).__name__} was given no data.pipeline and defines no default_pipeline(): list "
+            "the steps from text to tokens in its config, e.g. pipeline: [{_target_: "
+            "plugboard.data.pipeline.tokenize.Tokenize, split: whitespace}] (see configs/data/tsv.yaml)."
+        )
+
+    def source_files(self) -> list[Path]:
+        """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""
+        return []
+
+    def read_source(self) -> dict[str, list[Example]]:
+        """Raw (source, target) text pairs per part of the source (a split name, or e.g. "file")."""
         raise NotImplementedError
 
-    def tokenize(self, text: str) -> list[str]:
-        """A raw source string as source tokens, split exactly as the training sources were."""
-        raise self._no_text_support()
+    def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example | MultiReferenceExample]]:
+        """The pipeline's output as splits (a subset of `SPLITS`); by default the parts are the splits."""
+        return parts
 
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        """Output tokens as the string a user reads."""
-        raise self._no_text_support()
-
-    def _no_text_support(self) -> ConfigError:
-        return ConfigError(
-            f"{type(self).__name__} does not say how to read raw text, so predict.py and serve.py "
-            "cannot use a model trained on it. Define tokenize(text) and detokenize(tokens) on the "
-            "DataModule (see Seq2SeqDataModule), then load the checkpoint again: no retraining needed."
-        )
+    def load_examples(self) -> dict[str, list[Example | MultiReferenceExample]]:
+        """Token examples per split: the source through the pipeline, then arranged into splits."""
+        parts = run_cached(self.pipeline, self.read_source, self.source_files(), self.cache_dir)
+        return self.arrange(parts)
 
     def setup(self, stage: str | None = None) -> None:
         if self.tensors:
             return
+        with collection_paused():  # 2.5x faster on CMUdict: see plugboard.data.collection_paused
+            self._build(stage)
+
+    def _build(self, stage: str | None) -> None:
+        """Examples, vocabulary and id tensors, made once."""
         self.examples = self.load_examples()
         if self.vocabulary is None:
             train = self.examples["train"]
@@ -111,18 +147,24 @@ class Seq2SeqDataModule(L.LightningDataModule):
                     )
 
     def _tensorise(self, examples: list[Example | MultiReferenceExample]) -> list[tuple[torch.Tensor, ...]]:
-        return [self._tensorise_example(*example) for example in examples]
-
-    def _tensorise_example(
-        self, source: list[str], target: list[str], references: list[list[str]] | None = None
-    ) -> tuple[torch.Tensor, ...]:
-        """(source, target) ids, plus the references as one [R, T] tensor when the example has them."""
+        """Id tensors of each example: views into one tensor per split part (one allocation, not one
+        per example, which made this the slowest part of setting up CMUdict)."""
+        if not examples:
+            return []
         encode = self.vocabulary.encode
-        tensors = (torch.tensor(encode(source), dtype=torch.long), torch.tensor(encode(target, add_eos=True)))
-        if references is None:
-            return tensors
-        rows = [torch.tensor(encode(reference, add_eos=True)) for reference in references]
-        return (*tensors, pad_sequence(rows, batch_first=True, padding_value=Vocabulary.pad_id))
+        sources = _views([encode(example[0]) for example in examples])
+        targets = _views([encode(example[1], add_eos=True) for example in examples])
+        if len(examples[0]) == 2:
+            return list(zip(sources, targets, strict=True))
+        references = [
+            pad_sequence(
+                [torch.tensor(encode(reference, add_eos=True)) for reference in example[2]],
+                batch_first=True,
+                padding_value=Vocabulary.pad_id,
+            )
+            for example in examples
+        ]
+        return list(zip(sources, targets, references, strict=True))
 
     @property
     def test_splits(self) -> list[str]:
@@ -157,3 +199,8 @@ class Seq2SeqDataModule(L.LightningDataModule):
 
     def predict_dataloader(self) -> DataLoader:
         return self._loader("test")
+
+
+def _views(rows: list[list[int]]) -> tuple[torch.Tensor, ...]:
+    flat = torch.tensor([index for row in rows for index in row], dtype=torch.long)
+    return flat.split([len(row) for row in rows])

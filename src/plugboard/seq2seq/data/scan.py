@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from plugboard.core.errors import ConfigError
 from plugboard.core.logging import get_logger
+from plugboard.data.pipeline import Step, Tokenize
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
 from plugboard.seq2seq.data.scan_grammar import all_examples
 from plugboard.seq2seq.data.tasks.base import Example
@@ -50,8 +50,15 @@ class ScanDataModule(Seq2SeqDataModule):
             )
         self.split, self.val_fraction, self.seed = split, val_fraction, seed
 
-    def load_examples(self) -> dict[str, list[Example]]:
-        examples = all_examples()
+    def default_pipeline(self) -> list[Step]:
+        return [Tokenize(split="whitespace")]
+
+    def read_source(self) -> dict[str, list[Example]]:
+        """Every command of the grammar and its actions, as text ("jump twice" -> "I_JUMP I_JUMP")."""
+        return {"grammar": [(" ".join(command), " ".join(actions)) for command, actions in all_examples()]}
+
+    def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example]]:
+        examples = list(parts["grammar"])
         rng = random.Random(self.seed)
         if self.split == "simple":
             rng.shuffle(examples)
@@ -68,11 +75,3 @@ class ScanDataModule(Seq2SeqDataModule):
             + ", ".join(f"{len(split_examples)} {name}" for name, split_examples in splits.items())
         )
         return splits
-
-    def tokenize(self, text: str) -> list[str]:
-        """A command's words ("jump twice" -> ["jump", "twice"]), as in training."""
-        return text.split()
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        """Actions joined by spaces, as SCAN writes them ("I_JUMP I_JUMP")."""
-        return " ".join(tokens)

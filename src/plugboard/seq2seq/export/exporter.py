@@ -33,9 +33,18 @@ WHAT_EACH_GRAPH_RUNS = {
 
 
 def export_model(
-    model: Seq2SeqModule, output_dir: Path, format: str, opset: int, checkpoint: str | None = None
+    model: Seq2SeqModule,
+    output_dir: Path,
+    format: str,
+    opset: int,
+    checkpoint: str | None = None,
+    pipeline: Any = None,
 ) -> dict[str, Any]:
-    """Writes each graph and `manifest.json` into `output_dir`; returns the manifest."""
+    """Writes each graph and `manifest.json` into `output_dir`; returns the manifest.
+
+    `pipeline` (the model's data pipeline) is listed in the manifest: every step, the ones raw
+    input goes through, and how output tokens are joined, so a consumer reads text as training did.
+    """
     if format not in FILE_SUFFIXES:
         raise ExportError(
             f"format={format!r} is not an export format. Use format=onnx (for onnxruntime and other "
@@ -54,7 +63,7 @@ def export_model(
         except Exception as error:
             raise ExportError(_cannot_export(model, graph, format, error)) from error
         log.info(f"Exported {WHAT_EACH_GRAPH_RUNS[graph.name]} to {path}")
-    manifest = _manifest(model, graphs, format, opset, checkpoint)
+    manifest = _manifest(model, graphs, format, opset, checkpoint) | _pipeline_entries(pipeline)
     (output_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     log.info(f"Wrote {output_dir / MANIFEST}: vocabulary, special ids and the graphs' inputs and outputs")
     return manifest
@@ -115,6 +124,19 @@ def _manifest(
         "state": [name.removeprefix("next_state.") for name in step.output_names if name.startswith("next_")],
         "graphs": {graph.name: _describe(graph, format) for graph in graphs},
         "not_exported": skipped,
+    }
+
+
+def _pipeline_entries(pipeline: Any) -> dict[str, Any]:
+    """The data pipeline as plain data: all steps, the input steps (source side, no filters) in
+    order, and the separator that joins output tokens (see `runtime.read_text` / `write_text`)."""
+    if pipeline is None:
+        return {"pipeline": [], "input_steps": [], "output_separator": " "}
+    inputs = [step.record() for step in pipeline.steps if step.applies_to_inputs and step.reads("source")]
+    return {
+        "pipeline": pipeline.records(),
+        "input_steps": inputs,
+        "output_separator": pipeline.target_text(["", ""]),
     }
 
 

@@ -27,7 +27,9 @@ def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     log.info(f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')})")
 
     output_dir = Path(cfg.output_dir or cfg.paths.output_dir)
-    export_model(model, output_dir, cfg.format, cfg.opset, checkpoint=str(Path(cfg.ckpt_path).resolve()))
+    checkpoint = str(Path(cfg.ckpt_path).resolve())
+    pipeline = getattr(rebuilt.datamodule, "pipeline", None)
+    export_model(model, output_dir, cfg.format, cfg.opset, checkpoint=checkpoint, pipeline=pipeline)
     if not cfg.check:
         log.info("Not checking the exported graphs against PyTorch (check=false)")
         return {}

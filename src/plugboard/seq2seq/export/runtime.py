@@ -4,14 +4,20 @@ This file needs numpy, plus onnxruntime (ONNX) or torch (TorchScript), and nothi
 Plugboard, so a deployment can copy it next to the exported files:
 
     graphs = load_graphs("exported/")           # reads manifest.json
-    ids = encode(["1", "2", " ", "m", ...], graphs.manifest)
+    ids = encode(read_text("12 March 2021", graphs.manifest), graphs.manifest)
     tokens = greedy_decode(graphs, ids[None], ids[None] != graphs.manifest["special_ids"]["pad"])
-    print(decode(tokens[0], graphs.manifest))
+    print(write_text(decode(tokens[0], graphs.manifest), graphs.manifest))
+
+Raw text goes through the data pipeline's input steps the manifest lists (`read_text`), those
+that need only the standard library; a manifest listing any other step makes `read_text`
+refuse, rather than feed the model text prepared differently from its training data.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +135,53 @@ def decode(ids: np.ndarray, manifest: dict[str, Any]) -> list[str]:
         if index not in (special["pad"], special["bos"]):
             tokens.append(manifest["vocabulary"][index])
     return tokens
+
+
+Value = str | list[str]
+PACKAGE = "plugboard.data.pipeline."
+
+
+def _text_step(function: Callable[[dict[str, Any], str], str]) -> Callable[[dict[str, Any], Value], Value]:
+    """A text transform applies to the text, or to each token once the text is tokenised."""
+    return lambda step, value: (
+        function(step, value) if isinstance(value, str) else [function(step, t) for t in value]
+    )
+
+
+def _tokenize(step: dict[str, Any], value: Value) -> Value:
+    return list(value) if step["split"] == "characters" else value.split()
+
+
+STEPS: dict[str, Callable[[dict[str, Any], Value], Value]] = {
+    PACKAGE + "lowercase.Lowercase": _text_step(lambda step, text: text.lower()),
+    PACKAGE + "normalize.Normalize": _text_step(lambda step, text: unicodedata.normalize(step["form"], text)),
+    PACKAGE + "strip.Strip": _text_step(
+        lambda step, text: " ".join(text.split()) if step["collapse"] else text.strip()
+    ),
+    PACKAGE + "map_characters.MapCharacters": _text_step(
+        lambda step, text: text.translate(str.maketrans(step["mapping"]))
+    ),
+    PACKAGE + "tokenize.Tokenize": _tokenize,
+}
+
+
+def read_text(text: str, manifest: dict[str, Any]) -> list[str]:
+    """Raw input as source tokens, through the manifest's input steps (then `runtime.encode`)."""
+    unknown = [step["_target_"] for step in manifest.get("input_steps", []) if step["_target_"] not in STEPS]
+    if unknown:
+        raise ValueError(
+            f"The model's data pipeline prepares its input with {', '.join(unknown)}, which this runtime "
+            "cannot apply with the standard library; prepare the tokens yourself as that step does "
+            "and pass them to encode()."
+        )
+    value: Value = text
+    for step in manifest.get("input_steps", []):
+        value = STEPS[step["_target_"]](step, value)
+    if isinstance(value, str):
+        raise ValueError("The manifest's input steps never tokenise the text: pass tokens to encode().")
+    return value
+
+
+def write_text(tokens: list[str], manifest: dict[str, Any]) -> str:
+    """Output tokens as text, joined as the model's target tokenizer split them."""
+    return manifest.get("output_separator", " ").join(tokens)

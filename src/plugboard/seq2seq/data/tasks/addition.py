@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -17,6 +16,7 @@ class AdditionTask:
     """
 
     has_long_split = True
+    separator = ""
 
     def __init__(self, min_digits: int = 1, max_digits: int = 3, long_max_digits: int = 5) -> None:
         if not 1 <= min_digits <= max_digits < long_max_digits:
@@ -30,14 +30,7 @@ class AdditionTask:
         else:
             low, high = self.min_digits, self.max_digits
         left, right = (_number_with_digits(rng, rng.randint(low, high)) for _ in range(2))
-        return self.tokenize(f"{left}+{right}"), list(str(left + right))
-
-    def tokenize(self, text: str) -> list[str]:
-        """Every character is a token: "357+42" -> ["3", "5", "7", "+", "4", "2"]."""
-        return list(text)
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        return "".join(tokens)
+        return list(f"{left}+{right}"), list(str(left + right))
 
 
 def _number_with_digits(rng: random.Random, digits: int) -> int:

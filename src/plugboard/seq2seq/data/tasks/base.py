@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from typing import Protocol
 
 Example = tuple[list[str], list[str]]
@@ -17,14 +16,7 @@ class Task(Protocol):
     """
 
     has_long_split: bool
+    #: How the tokens of an example are written as text: " " (symbols "3 14 7") or "" (characters).
+    separator: str
 
     def sample(self, rng: random.Random, long: bool = False) -> Example: ...
-
-    def tokenize(self, text: str) -> list[str]:
-        """A raw source string as source tokens, split exactly as `sample` splits its sources
-        (`predict.py` and `serve.py` read user text through it)."""
-        ...
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        """Target tokens (a model's output) as the string a user reads."""
-        ...

@@ -42,6 +42,7 @@ class DatesTask:
     """
 
     has_long_split = False
+    separator = ""
 
     def __init__(
         self, min_year: int = 1950, max_year: int = 2049, formats: Sequence[str] | None = None
@@ -63,14 +64,7 @@ class DatesTask:
     def sample(self, rng: random.Random, long: bool = False) -> Example:
         day = datetime.date.fromordinal(rng.randint(self.first_day, self.last_day))
         text = self.render(day, rng.choice(self.formats), rng.choice(CASES))
-        return self.tokenize(text), list(day.isoformat())
-
-    def tokenize(self, text: str) -> list[str]:
-        """Every character is a token, spaces included: "3/4/99" -> ["3", "/", "4", "/", "9", "9"]."""
-        return list(text)
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        return "".join(tokens)
+        return list(text), list(day.isoformat())
 
     def render(self, day: datetime.date, fmt: str, case: str = "lower") -> str:
         """Writes `day` in `fmt` (see FORMATS), with names in `case` (lower/title/upper)."""

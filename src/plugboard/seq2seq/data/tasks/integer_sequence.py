@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -16,6 +15,7 @@ class IntegerSequenceTask:
     """
 
     has_long_split = True
+    separator = " "
 
     def __init__(
         self, num_symbols: int = 50, min_length: int = 1, max_length: int = 25, long_max_length: int = 30
@@ -34,10 +34,3 @@ class IntegerSequenceTask:
 
     def target(self, source: list[str]) -> list[str]:
         raise NotImplementedError
-
-    def tokenize(self, text: str) -> list[str]:
-        """Symbols are separated by whitespace: "3 14 7" -> ["3", "14", "7"]."""
-        return text.split()
-
-    def detokenize(self, tokens: Sequence[str]) -> str:
-        return " ".join(tokens)
