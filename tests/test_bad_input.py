@@ -1,96 +1,127 @@
-"""Bad input ends in one clear paragraph (what is wrong, how to fix it), no traceback, non-zero exit."""
+"""The bad-input catalogue: every kind of mistake a user makes, through the real entry points.
+
+Each ends with exit status 1 and one paragraph (what is wrong, where, how to fix it), no
+traceback, and leaves no `done` record and no checkpoint that a later `ckpt_path=last` or
+`compare.py` would take for a result. All cases run in one process (tests/entry_point_runner.py),
+so torch is imported once; the messages are also checked in-process next to the code.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from helpers import TINY, read_json, run_entry_point, single_run_dir
+from helpers import TINY
+from plugboard.core.paths import PROJECT_ROOT
+
+MODEL_ONLY = [o for o in TINY if not o.startswith("data.")]
+WITH_CONFIG_TREE = [o for o in TINY if not o.startswith("extras.print_config")]
+TSV_RUN = ["train.py", *MODEL_ONLY, "data=tsv", "data.path={dir}/pairs.tsv"]
 
 
-def assert_clear_error(result, *phrases: str) -> str:
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
+class Case(NamedTuple):
+    command: list[str]  # `{dir}`: the case's own folder; `{checkpoint}`: a trained dates model
+    phrases: list[str]  # each one is in the error
+    files: dict[str, bytes] = {}  # written into the case's folder first
+
+
+CASES = {
+    "unknown option": Case(
+        ["train.py", "model/attention=addtive"], ["addtive", "Available options", "additive"]
+    ),
+    "unknown key": Case(["train.py", "model.attention.temprature=2"], ["+model.attention.temprature=2"]),
+    "three bad values at once": Case(
+        ["train.py", *WITH_CONFIG_TREE, "model.optimizer.lr=fast", "seed=abc", "data.batch_size=0"],
+        ["model.optimizer.lr='fast'", "float", "seed='abc'", "data.batch_size=0 must be", "command line"],
+    ),
+    "a negative learning rate": Case(["train.py", *TINY, "model.optimizer.lr=-0.001"], ["lr=-0.001", "> 0"]),
+    "a bad value inside a preset": Case(
+        ["train.py", *MODEL_ONLY, "hydra.searchpath=[file://{dir}/configs]", "experiment=bad_preset"],
+        ["data.batch_size=0", "experiment=bad_preset"],
+        {"configs/experiment/bad_preset.yaml": b"# @package _global_\ndata:\n  batch_size: 0\n"},
+    ),
+    "a sweep with one bad value": Case(
+        ["train.py", "-m", *TINY, "model.optimizer.lr=0.001,-1", "seed=1,2"],
+        ["2 of the 4 jobs", "no job was started", "model.optimizer.lr=-1 seed=1"],
+    ),
+    "a missing TSV file": Case(TSV_RUN, ["No parallel text file", "data.path"]),
+    "an empty TSV file": Case(TSV_RUN, ["has no examples"], {"pairs.tsv": b""}),
+    "a TSV line without a tab": Case(
+        TSV_RUN, ["line 2", "expected exactly one tab"], {"pairs.tsv": b"one\t1\ntwo 2\n"}
+    ),
+    "a TSV file that is not UTF-8": Case(
+        TSV_RUN, ["line 2", "iconv"], {"pairs.tsv": b"one\t1\ncaf\xe9\t2\n"}
+    ),
+    "a binary file as TSV": Case(
+        TSV_RUN, ["pairs.tsv", "NUL byte"], {"pairs.tsv": b"\x89PNG\r\n\x1a\n\x00\x00\rIHDR"}
+    ),
+    "eval without a checkpoint": Case(["eval.py"], ["ckpt_path"]),
+    "eval of a missing checkpoint": Case(
+        ["eval.py", "ckpt_path={dir}/nowhere.ckpt"], ["Checkpoint not found"]
+    ),
+    "resuming a missing checkpoint": Case(
+        ["train.py", *TINY, "ckpt_path={dir}/nowhere.ckpt"], ["nowhere.ckpt", "no such file"]
+    ),
+    "resuming last with no earlier run": Case(["train.py", *TINY, "ckpt_path=last"], ["no earlier run"]),
+    "a truncated checkpoint": Case(
+        ["eval.py", "ckpt_path={dir}/cut.ckpt"], ["the file is truncated", "cut.ckpt"]
+    ),
+    "a checkpoint of another model": Case(
+        ["train.py", "data=dates", *TINY, "model/attention=additive", "ckpt_path={checkpoint}"],
+        ["another model", "model.attention._target_", "AdditiveAttention"],
+    ),
+    "a pipeline step that does not exist": Case(
+        ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"], ["step 1", "Strp"]
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory, dates_checkpoint: Path) -> dict[str, dict]:
+    cases = []
+    for case in CASES.values():
+        folder = tmp_path_factory.mktemp("case")
+        for relative, content in case.files.items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(content)
+        (folder / "cut.ckpt").write_bytes(dates_checkpoint.read_bytes()[:1000])
+        script, *arguments = case.command
+        arguments = [a.format(dir=folder, checkpoint=dates_checkpoint) for a in arguments]
+        cases.append({"script": script, "arguments": arguments, "log_dir": str(folder / "logs")})
+    done = subprocess.run(
+        [sys.executable, "tests/entry_point_runner.py"],
+        input=json.dumps(cases),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "WANDB_MODE": "offline", "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return dict(zip(CASES, json.loads(done.stdout), strict=True))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_ends_in_one_paragraph_and_leaves_no_result(case: str, results: dict[str, dict]):
+    result, phrases = results[case], CASES[case].phrases
+    output = result["output"]
+    assert result["status"] == 1, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
+    # Our errors are one line after "Error: "; Hydra's composition errors are its own few lines.
+    paragraph = next((line for line in output.splitlines() if line.startswith("Error: ")), output)
     for phrase in phrases:
-        assert phrase in output, f"{phrase!r} not in:\n{output[-3000:]}"
-    return output
+        assert phrase in paragraph, f"{phrase!r} not in:\n{paragraph[-3000:]}"
+    assert result["done_records"] == [] and result["checkpoints"] == []
 
 
-@pytest.fixture
-def checkpoint(dates_checkpoint: Path) -> Path:
-    """The tiny dot-attention model trained on data=dates, shared by the whole test process."""
-    return dates_checkpoint
-
-
-def test_an_unknown_option_lists_the_available_ones(tmp_path: Path):
-    result = run_entry_point("train.py", ["model/attention=addtive"], tmp_path)
-    assert_clear_error(result, "addtive", "Available options", "additive")
-
-
-def test_an_unknown_key_says_how_to_add_one(tmp_path: Path):
-    result = run_entry_point("train.py", ["model.attention.temprature=2"], tmp_path)
-    assert_clear_error(result, "model.attention.temprature", "+model.attention.temprature=2")
-
-
-def test_a_value_of_the_wrong_type_names_the_key_and_the_expected_type(tmp_path: Path):
-    with_config_tree = [o for o in TINY if not o.startswith("extras.print_config")]
-    bad = ["model.optimizer.lr=fast", "seed=abc", "data.batch_size=0"]  # every one, in one paragraph
-    result = run_entry_point("train.py", [*with_config_tree, *bad], tmp_path)
-    assert_clear_error(
-        result, "model.optimizer.lr='fast'", "float", "seed='abc'", "data.batch_size=0 must be"
-    )
-    assert read_json(single_run_dir(tmp_path) / "metrics.json")["status"] == "failed"
-    # The error is what the user sees last: the config tree is printed only for a valid config.
-    assert "CONFIG" not in result.stdout
-
-
-@pytest.mark.parametrize(
-    ("content", "phrases"),
-    [
-        # Each message is also checked in-process by tests/data/test_tsv.py.
-        pytest.param(None, ["No parallel text file", "data.path"], marks=pytest.mark.slow),
-        pytest.param("", ["has no examples", "source<TAB>target"], marks=pytest.mark.slow),
-        ("one\t1\ntwo 2\n", ["line 2", "expected exactly one tab"]),
-    ],
-    ids=["missing", "empty", "malformed-line"],
-)
-def test_a_bad_data_file_names_the_file_and_the_line(tmp_path: Path, content: str | None, phrases):
-    path = tmp_path / "pairs.tsv"
-    if content is not None:
-        path.write_text(content)
-    model_only = [o for o in TINY if not o.startswith("data.")]
-    result = run_entry_point("train.py", [*model_only, "data=tsv", f"data.path={path}"], tmp_path)
-    assert_clear_error(result, str(path), *phrases)
-
-
-def test_a_checkpoint_path_that_does_not_exist(tmp_path: Path):
-    missing = tmp_path / "nowhere.ckpt"
-    evaluated = run_entry_point("eval.py", [f"ckpt_path={missing}"], tmp_path)
-    assert_clear_error(evaluated, "Checkpoint not found", str(missing))
-    resumed = run_entry_point("train.py", [*TINY, f"ckpt_path={missing}"], tmp_path)
-    assert_clear_error(resumed, str(missing), "no such file")
-
-
-def test_a_corrupt_checkpoint(tmp_path: Path, checkpoint: Path):
-    corrupt = tmp_path / "corrupt.ckpt"
-    corrupt.write_bytes(checkpoint.read_bytes()[:1000])  # a file cut short, as by a full disk
-    result = run_entry_point("eval.py", [f"ckpt_path={corrupt}"], tmp_path)
-    assert_clear_error(result, "the file is truncated", str(corrupt))
-
-
-def test_a_checkpoint_of_another_model_is_refused_before_training(tmp_path: Path, checkpoint: Path):
-    result = run_entry_point(
-        "train.py", ["data=dates", *TINY, "model/attention=additive", f"ckpt_path={checkpoint}"], tmp_path
-    )
-    assert_clear_error(result, "another model", "model.attention._target_", "AdditiveAttention")
-
-
-def test_resuming_last_with_no_earlier_run(tmp_path: Path):
-    result = run_entry_point("train.py", [*TINY, "ckpt_path=last"], tmp_path)
-    assert_clear_error(result, "ckpt_path=last", "no earlier run")
-
-
-def test_eval_without_a_checkpoint(tmp_path: Path):
-    assert_clear_error(run_entry_point("eval.py", [], tmp_path), "ckpt_path")
+def test_a_config_error_comes_after_nothing_else(results: dict[str, dict]):
+    """The config tree is printed only for a valid config: the error is what the user sees last."""
+    result = results["three bad values at once"]
+    assert "CONFIG" not in result["output"]
+    assert result["output"].rstrip().splitlines()[-2].startswith("Error: ")

@@ -38,7 +38,8 @@ def run_cached(
 ) -> Parts:
     """`pipeline` over each part of `read_source()`, from the cache when an entry for exactly
     this data and these steps exists (only sources read from files are cached)."""
-    if cache_dir is None or not source_files:
+    missing = any(not Path(file).is_file() for file in source_files)  # the reader names it
+    if cache_dir is None or not source_files or missing:
         return {part: pipeline.run(examples, part) for part, examples in read_source().items()}
     path = Path(cache_dir) / f"{cache_key(pipeline, source_files)}.json"
     entry = _read(path)
