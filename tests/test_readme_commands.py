@@ -155,7 +155,12 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
             else a
             for a in arguments
         ]
-    sweep = runs.sweep_dir(*(CLASSIFIER_SWEEP if "attention_classifier" in str(command) else SWEEP))
+    if "attention_classifier" in str(command):
+        sweep = runs.sweep_dir(*CLASSIFIER_SWEEP)
+    elif "attention_sweep" in str(command):  # experiment=attention_sweep: attention x seed
+        sweep = runs.sweep_dir(*[o for o in SWEEP if not o.startswith("model/encoder=")])
+    else:  # the README's sweep over attention x encoder x seed
+        sweep = runs.sweep_dir(*SWEEP)
     two_runs = iter([runs.run_dir(*TINY), runs.run_dir(*TINY, "seed=2")])
     return [str(next(two_runs)) if "/runs/<" in a else str(sweep) if "<" in a else a for a in arguments]
 
