@@ -40,7 +40,7 @@ def run(script: str, arguments: list[str], log_dir: str) -> dict:
             if json.loads(path.read_text())["status"] == "done"
         ],
         "checkpoints": [str(path) for path in logs.rglob("*.ckpt")],
-        "run_dirs": [str(path) for path in logs.glob("*/runs/*")],
+        "written": [str(path) for path in logs.rglob("*")],
     }
 
 

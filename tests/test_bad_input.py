@@ -22,6 +22,7 @@ from plugboard.core.paths import PROJECT_ROOT
 
 MODEL_ONLY = [o for o in TINY if not o.startswith("data.")]
 WITH_CONFIG_TREE = [o for o in TINY if not o.startswith("extras.print_config")]
+PREDICT = ["predict.py", "ckpt_path={checkpoint}", "extras.print_config=false"]
 TSV_RUN = ["train.py", *MODEL_ONLY, "data=tsv", "data.path={dir}/pairs.tsv"]
 
 
@@ -29,6 +30,7 @@ class Case(NamedTuple):
     command: list[str]  # `{dir}`: the case's own folder; `{checkpoint}`: a trained dates model
     phrases: list[str]  # each one is in the error
     files: dict[str, bytes] = {}  # written into the case's folder first
+    writes_nothing: bool = False  # not even a run dir (a failed record is right for a run's own errors)
 
 
 CASES = {
@@ -48,7 +50,12 @@ CASES = {
     ),
     "a sweep with one bad value": Case(
         ["train.py", "-m", *TINY, "model.optimizer.lr=0.001,-1", "seed=1,2"],
-        ["2 of the 4 jobs", "no job was started", "model.optimizer.lr=-1 seed=1"],
+        [
+            "2 of the 4 jobs",
+            "no job was started",
+            "`#2 model.optimizer.lr=-1 seed=1`, `#3 model.optimizer.lr=-1",
+        ],
+        writes_nothing=True,
     ),
     "a missing TSV file": Case(TSV_RUN, ["No parallel text file", "data.path"]),
     "an empty TSV file": Case(TSV_RUN, ["has no examples"], {"pairs.tsv": b""}),
@@ -75,6 +82,24 @@ CASES = {
     "a checkpoint of another model": Case(
         ["train.py", "data=dates", *TINY, "model/attention=additive", "ckpt_path={checkpoint}"],
         ["another model", "model.attention._target_", "AdditiveAttention"],
+    ),
+    "predict: a symbol the model never saw": Case(
+        [*PREDICT, 'inputs=["12 march 2021 #"]'], ["never saw", "'#'", "input 1"]
+    ),
+    "predict: an empty input": Case([*PREDICT, 'inputs=["12 march 2021",""]'], ["Input 2 is empty"]),
+    "predict: inputs given twice": Case(
+        [*PREDICT, 'inputs=["12 march 2021"]', "inputs_file={dir}/nowhere.txt"],
+        ["Both inputs and inputs_file"],
+    ),
+    "predict: a missing inputs file": Case(
+        [*PREDICT, "inputs_file={dir}/nowhere.txt"], ["inputs_file=", "nowhere.txt", "no such file"]
+    ),
+    "predict: a truncated checkpoint": Case(
+        ["predict.py", "ckpt_path={dir}/cut.ckpt", 'inputs=["12 march 2021"]'], ["the file is truncated"]
+    ),
+    "export: an unknown format": Case(
+        ["export.py", "ckpt_path={checkpoint}", "format=tflite"],
+        ["format='tflite' is not an export format", "format=torchscript"],
     ),
     "a pipeline step that does not exist": Case(
         ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"], ["step 1", "Strp"]
@@ -118,6 +143,8 @@ def test_bad_input_ends_in_one_paragraph_and_leaves_no_result(case: str, results
     for phrase in phrases:
         assert phrase in paragraph, f"{phrase!r} not in:\n{paragraph[-3000:]}"
     assert result["done_records"] == [] and result["checkpoints"] == []
+    if CASES[case].writes_nothing:
+        assert result["written"] == [], result["written"]
 
 
 def test_a_config_error_comes_after_nothing_else(results: dict[str, dict]):

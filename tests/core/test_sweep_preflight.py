@@ -11,7 +11,6 @@ from hydra import initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.types import RunMode
 
-from helpers import run_entry_point
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.core.preflight import CheckBeforeRunning
 
@@ -101,13 +100,7 @@ def test_validate_true_checks_a_single_run_without_running_it(tmp_path: Path, ca
     assert not (tmp_path / "logs").exists()
 
 
-def test_a_bad_sweep_through_train_py_ends_in_one_paragraph_and_runs_nothing(tmp_path: Path):
-    result = run_entry_point("train.py", ["-m", "model.optimizer.lr=0.001,-1", "seed=1,2"], tmp_path)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output[-3000:]
-    assert "Traceback" not in output
-    assert "`#2 model.optimizer.lr=-1 seed=1`, `#3 model.optimizer.lr=-1 seed=2`" in output
-    assert list(tmp_path.iterdir()) == []  # no multirun dir, no job dir
+# Through train.py itself (exit 1, one paragraph, nothing written): tests/test_bad_input.py.
 
 
 def test_jobs_are_composed_as_hydra_composes_them(tmp_path: Path):

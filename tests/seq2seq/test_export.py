@@ -165,13 +165,7 @@ def test_the_entry_point_writes_the_graphs_and_the_manifest_and_checks_them(
     assert "greedy output tokens identical" in result.stderr + result.stdout
 
 
-def test_an_unknown_format_is_one_clear_paragraph(dates_checkpoint: Path, tmp_path: Path):
-    arguments = [f"ckpt_path={dates_checkpoint}", "format=tflite", f"paths.log_dir={tmp_path}"]
-    result = run_script("export.py", [*arguments, "extras.print_config=false"])
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output[-3000:]
-    assert "Traceback" not in output
-    assert "format='tflite' is not an export format" in output and "format=torchscript" in output
+# An unknown format through export.py (one paragraph, exit 1): tests/test_bad_input.py.
 
 
 # ----- other encoders, decoders and attention variants: small untrained models -------------------

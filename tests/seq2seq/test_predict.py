@@ -194,39 +194,4 @@ def test_inputs_come_from_the_list_or_the_file_but_not_both(tmp_path: Path) -> N
         read_inputs(None, str(tmp_path / "blank.txt"))
 
 
-def assert_one_clear_paragraph(result, *phrases: str) -> None:
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output[-3000:]
-    assert "Traceback" not in output, output[-3000:]
-    message = next((line for line in output.splitlines() if line.startswith("Error: ")), None)
-    assert message is not None, output[-3000:]
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} not in:\n{message}"
-
-
-GOOD = 'inputs=["12 march 2021"]'
-BAD_INPUTS = {
-    "empty-string": (['inputs=["12 march 2021",""]'], ["Input 2 is empty"]),
-    "unknown-symbols": (['inputs=["12 march 2021 #"]'], ["never saw", "'#'", "input 1"]),
-    "missing-file": (["inputs_file={tmp}/nowhere.txt"], ["inputs_file=", "nowhere.txt", "no such file"]),
-    "both": ([GOOD, "inputs_file={tmp}/nowhere.txt"], ["Both inputs and inputs_file"]),
-    "missing-checkpoint": ([GOOD, "ckpt_path={tmp}/nowhere.ckpt"], ["Checkpoint not found", "nowhere.ckpt"]),
-    "corrupt-checkpoint": ([GOOD, "ckpt_path={tmp}/corrupt.ckpt"], ["the file is truncated", "corrupt.ckpt"]),
-}
-# Each case is a process of its own (~8 s); these repeat checks made in-process above and below
-# (or, for checkpoints, those of eval.py), so they run only with the slow tests.
-SLOW_CASES = {"empty-string", "missing-file", "both", "missing-checkpoint", "corrupt-checkpoint"}
-
-
-@pytest.mark.parametrize(
-    "case",
-    [pytest.param(case, marks=[pytest.mark.slow] if case in SLOW_CASES else []) for case in BAD_INPUTS],
-)
-def test_bad_input_exits_with_one_clear_paragraph(case: str, dates_checkpoint: Path, tmp_path: Path) -> None:
-    (tmp_path / "corrupt.ckpt").write_bytes(dates_checkpoint.read_bytes()[:1000])
-    overrides, phrases = BAD_INPUTS[case]
-    arguments = [override.format(tmp=tmp_path) for override in overrides]
-    if not any(argument.startswith("ckpt_path=") for argument in arguments):
-        arguments.append(f"ckpt_path={dates_checkpoint}")
-    result = run_entry_point("predict.py", [*arguments, "extras.print_config=false"], tmp_path)
-    assert_one_clear_paragraph(result, *phrases)
+# Bad input through predict.py itself (one paragraph, exit 1): tests/test_bad_input.py.
