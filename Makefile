@@ -32,11 +32,11 @@ sweep: env
 
 ## The fast test suite (what CI runs), in parallel processes (pytest-xdist).
 test: env
-	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope
 
 ## Every test, slow ones included.
 test-all: env
-	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 -m "slow or not slow"
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope -m "slow or not slow"
 
 ## Speed benchmarks on the CPU, short settings (a few minutes; tables printed, files in logs/bench/).
 ## Full length, as in the README (writes benchmarks/results/): make bench BENCH_ARGS=
