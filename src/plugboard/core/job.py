@@ -29,7 +29,7 @@ from plugboard.core.device_pool import device_for_this_job
 from plugboard.core.errors import user_message
 from plugboard.core.extras import apply_extras
 from plugboard.core.launch import command_line_of_this_job
-from plugboard.core.logging import get_logger
+from plugboard.core.logging import get_logger, route_lightning_logs
 from plugboard.core.run_record import read_metrics, write_metrics, write_run_info
 
 log = get_logger(__name__)
@@ -62,6 +62,7 @@ def run_job(
     try:
         if check is not None:
             check(cfg)
+        route_lightning_logs()
         apply_extras(cfg, output_dir)
         write_run_info(output_dir)
         with command_line_of_this_job(output_dir), device_for_this_job(cfg):
