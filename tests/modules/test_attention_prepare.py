@@ -16,6 +16,7 @@ from torch import nn
 from modules.test_attention import STEPS, VARIANT_FILES, build, history, inputs
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.modules.attention import Attention
+from plugboard.modules.attention.energy import tanh_energy
 
 TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}
 
@@ -101,6 +102,43 @@ def test_prepared_path_matches_the_formula_over_raw_keys(name, formula):
     prepared = attention.prepare(keys, values, mask)
     got = attention(query, keys, values, mask, previous, prepared=prepared)
     torch.testing.assert_close(got, (weights @ values, weights), **TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    ("name", "formula"),
+    [("general", general_scores), ("additive", additive_scores), ("location", location_scores)],
+)
+def test_rearranged_arithmetic_gives_the_formulas_gradients(name, formula):
+    """The in-place and regrouped operations must also give the formula's gradients, to every
+    parameter and input (the previous weights too: location-aware attention trains through them)."""
+    attention = build(CONFIG_DIR / "model" / "attention" / f"{name}.yaml").double()
+    query, keys, values, mask, previous = float64_inputs(steps=STEPS)
+    previous = previous.unsqueeze(1).expand(-1, STEPS, -1).contiguous()
+    inputs = (query, keys, values, previous)
+    for tensor in inputs:
+        tensor.requires_grad_(True)
+    upstream = torch.randn(query.shape[0], STEPS, values.shape[-1], dtype=torch.float64)
+
+    def gradients(context: torch.Tensor) -> list[torch.Tensor]:
+        wrt = [*inputs, *attention.parameters()]
+        return list(torch.autograd.grad((context * upstream).sum(), wrt, allow_unused=True))
+
+    weights = torch.softmax(
+        formula(attention, query, keys, previous).masked_fill(~mask[:, None], -torch.inf), -1
+    )
+    expected = gradients(weights @ values)
+    prepared = attention.prepare(keys, values, mask)
+    context, _ = attention(query, keys, values, mask, previous, prepared=prepared)
+    torch.testing.assert_close(gradients(context), expected, **TOLERANCE)
+
+
+def test_tanh_energy_is_v_tanh_in_float32():
+    """The sigmoid form of v^T tanh(x) stays within float32 rounding of torch.tanh's."""
+    torch.manual_seed(0)
+    energy = nn.Linear(128, 1, bias=False)
+    hidden = 3 * torch.randn(64, 2, 32, 128)
+    expected = energy(torch.tanh(hidden)).squeeze(-1)
+    torch.testing.assert_close(tanh_energy(2 * hidden, energy), expected, rtol=0, atol=1e-5)
 
 
 def tensors_held(module: nn.Module) -> list[str]:

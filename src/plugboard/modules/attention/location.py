@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from plugboard.modules.attention.base import Attention, Prepared
+from plugboard.modules.attention.energy import tanh_energy
 
 
 class LocationAwareAttention(Attention):
@@ -15,7 +17,8 @@ class LocationAwareAttention(Attention):
     previous step's weights tells the scorer where it looked last, which helps monotonic
     alignments (copying, reversing, speech). The decoder passes the previous weights in;
     at the first step they are zeros. W_k k_s does not depend on the step: `prepare` computes
-    it once per sequence.
+    it once per sequence. The parameters are those of the formula (a Conv1d and a Linear, as
+    checkpoints hold them); the arithmetic is regrouped for speed (see `score`, `tanh_energy`).
     """
 
     needs_previous_weights = True
@@ -39,7 +42,8 @@ class LocationAwareAttention(Attention):
         self.energy = nn.Linear(hidden_size, 1, bias=False)
 
     def prepare(self, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> Prepared:
-        return Prepared(self.key_projection(keys), values)  # keys [B, S, hidden]
+        # keys [B, S, hidden], doubled for `tanh_energy`
+        return Prepared(2.0 * self.key_projection(keys), values)
 
     def score(
         self, query: torch.Tensor, keys: torch.Tensor, previous_weights: torch.Tensor | None
@@ -47,11 +51,15 @@ class LocationAwareAttention(Attention):
         batch, steps, length = query.shape[0], query.shape[1], keys.shape[1]
         if previous_weights is None:
             previous_weights = keys.new_zeros(batch, steps, length)
-        # [B*T, 1, S] -> conv -> [B*T, F, S] -> [B, T, S, F]
-        features = self.location_conv(previous_weights.reshape(batch * steps, 1, length))
-        features = features.transpose(1, 2).reshape(batch, steps, length, -1)
-        # [B, T, 1, H] + [B, 1, S, H] + [B, T, S, H]; keys already projected
-        hidden = (
-            self.query_projection(query).unsqueeze(2) + keys.unsqueeze(1) + self.location_projection(features)
-        )
-        return self.energy(torch.tanh(hidden)).squeeze(-1)
+        # U conv(f) is linear in f: one [K, hidden] kernel applied to each position's window of
+        # K previous weights, [B, T, S, K] @ [K, hidden], rather than a convolution into F
+        # channels, a transpose and a projection (one small matmul instead of three kernels).
+        half = self.location_conv.kernel_size[0] // 2
+        windows = F.pad(previous_weights, (half, half)).unfold(-1, 2 * half + 1, 1)
+        # Everything doubled for `tanh_energy`.
+        kernel = 2.0 * self.location_projection.weight @ self.location_conv.weight.squeeze(1)  # [hidden, K]
+        doubled = windows @ kernel.t()  # [B, T, S, hidden]
+        # + 2 [B, T, 1, hidden] + [B, 1, S, hidden], in place; keys already projected and doubled
+        doubled.add_(self.query_projection(query).unsqueeze(2), alpha=2.0)
+        doubled += keys.unsqueeze(1)
+        return tanh_energy(doubled, self.energy)
