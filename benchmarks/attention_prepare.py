@@ -9,13 +9,13 @@ at every step (how the decoder worked before).
    T steps, cross-entropy, backward (into the encoder states too) and an Adam step. The
    settings of the side-by-side comparison with a peer toolkit: batch 64, embedding 64, GRU
    hidden 128 with input feeding, encoder states of size 128, 54 target symbols, the variants'
-   YAML settings. "before" is the same decoder with the same weights, preparing the keys
-   again at every step (`benchmarks/attention_before.py`, with the old arithmetic of
-   `general`). Each round times one step of every variant and arm in turn; the figure is
-   the median over the rounds.
+   YAML settings. "before" is the decoder as it was, with the same weights: preparing the
+   keys again at every step, with the old arithmetic of the variants that changed
+   (`benchmarks/attention_before.py`). Each round times one step of every variant and arm in
+   turn; the figure is the median over the rounds.
 2. One training epoch of `experiment=g2p` (location attention, two-layer encoder, batch 256,
-   length-bucketed batches) on the first 3,000 training words of CMUdict, both arms from the
-   same seed, alternating (the plain loop of benchmarks/bucketing.py).
+   length-bucketed batches) on the first 3,000 training words of CMUdict, before and after as
+   above, both arms from the same seed, alternating (the plain loop of benchmarks/bucketing.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,10 @@ from benchmarks.common import argument_parser, markdown_table, median, write_res
 BATCH, EMBEDDING, HIDDEN, VOCAB = 64, 64, 128, 54
 BEFORE_DECODER = "benchmarks.attention_before.PreparedAtEveryStep"
 G2P = ["experiment=g2p", "data.max_words=12000"]
-G2P_BEFORE = [f"model.decoder._target_={BEFORE_DECODER}"]
+G2P_BEFORE = [
+    f"model.decoder._target_={BEFORE_DECODER}",
+    "model.attention._target_=benchmarks.attention_before.LocationBefore",
+]
 ARMS = ("before", "after")
 
 
