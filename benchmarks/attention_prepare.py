@@ -1,8 +1,8 @@
 """Recurrent decoding with attention keys prepared once per sequence, against preparing them
 at every step (how the decoder worked before).
 
-    python -m benchmarks.attention_prepare           # S = T = 16 ... 128, 7 rounds; g2p 5 pairs
-    python -m benchmarks.attention_prepare --quick   # S = T = 16, 32, 2 rounds; g2p 1 pair, 1,000 words
+    python -m benchmarks.attention_prepare           # S = T = 16 ... 128, 7 rounds; g2p 5 rounds
+    python -m benchmarks.attention_prepare --quick   # S = T = 16, 32, 2 rounds; g2p 1 round, 1,000 words
 
 1. Training step of the recurrent decoder alone, per attention variant in
    configs/model/attention/, at source length S = target length T: teacher-forced forward over
@@ -13,9 +13,12 @@ at every step (how the decoder worked before).
    keys again at every step, with the old arithmetic of the variants that changed
    (`benchmarks/attention_before.py`). Each round times one step of every variant and arm in
    turn; the figure is the median over the rounds.
-2. One training epoch of `experiment=g2p` (location attention, two-layer encoder, batch 256,
+2. The activation alone: v^T tanh(x) over one step's [64, S, 128] tensor, forward and backward,
+   through torch.tanh and through the sigmoid form the variants now use.
+3. One training epoch of `experiment=g2p` (location attention, two-layer encoder, batch 256,
    length-bucketed batches) on the first 3,000 training words of CMUdict, before and after as
-   above, both arms from the same seed, alternating (the plain loop of benchmarks/bucketing.py).
+   above, and with `dot` and `none` attention for reference, all from the same seed, in turn
+   (the plain loop of benchmarks/bucketing.py).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ G2P_BEFORE = [
     "model.attention._target_=benchmarks.attention_before.LocationBefore",
 ]
 ARMS = ("before", "after")
+# The same epoch with the cheapest attentions: how far any change to `location` could go.
+G2P_REFERENCES = {"dot": ["model/attention=dot"], "none": ["model/attention=none"]}
 
 
 def main() -> None:
@@ -52,15 +57,17 @@ def main() -> None:
         for name in variant_names():
             figures = "  ".join(f"{arm} {1000 * median(steps[name, length][arm]):7.1f} ms" for arm in ARMS)
             print(f"{name:<11} S=T={length:<4} {figures}", flush=True)
-    g2p = {arm: [] for arm in ARMS}
+    activation = time_activations(lengths, rounds)
+    g2p_arms = {"before": G2P_BEFORE, "after": [], **G2P_REFERENCES}
+    g2p = {arm: [] for arm in g2p_arms}
     from benchmarks.bucketing import train_one_epoch
 
     for run in range(g2p_runs):
-        for arm in ARMS:
-            seconds, _ = train_one_epoch(G2P + (G2P_BEFORE if arm == "before" else []), g2p_words)
+        for arm, overrides in g2p_arms.items():
+            seconds, _ = train_one_epoch(G2P + overrides, g2p_words)
             g2p[arm].append(seconds)
             print(f"g2p epoch ({g2p_words} words) {run + 1}/{g2p_runs} {arm:<6} {seconds:6.1f} s", flush=True)
-    report(steps, lengths, g2p, g2p_words, rounds, args.quick, args.output_dir)
+    report(steps, lengths, activation, g2p, g2p_words, rounds, args.quick, args.output_dir)
 
 
 def variant_names() -> list[str]:
@@ -128,12 +135,37 @@ def time_decoder_steps(length: int, rounds: int) -> dict[tuple[str, str], list[f
     return seconds
 
 
+def time_activations(lengths: list[int], rounds: int) -> dict[int, dict[str, list[float]]]:
+    """Seconds for forward + backward of v^T tanh(x) over one decoder step's [B, S, hidden]
+    tensor, through torch.tanh and through the sigmoid form `tanh_energy` uses, alternating."""
+    import torch
+
+    from plugboard.modules.attention.energy import tanh_energy
+
+    energy = torch.nn.Linear(HIDDEN, 1, bias=False)
+    forms = {
+        "torch.tanh": lambda x: energy(torch.tanh(x)).squeeze(-1),
+        "sigmoid form": lambda x: tanh_energy(2.0 * x, energy),
+    }
+    seconds = {}
+    for length in lengths:
+        x = torch.randn(BATCH, 1, length, HIDDEN, requires_grad=True)
+        seconds[length] = {form: [] for form in forms}
+        for _ in range(rounds):
+            for form, function in forms.items():
+                started = time.perf_counter()
+                for _ in range(20):
+                    function(x).sum().backward()
+                seconds[length][form].append((time.perf_counter() - started) / 20)
+    return seconds
+
+
 def paired(numerators: list[float], denominators: list[float]) -> float:
     """Median of the ratios of measurements taken side by side (in one round, or one pair)."""
     return median([n / d for n, d in zip(numerators, denominators, strict=True)])
 
 
-def report(steps, lengths, g2p, g2p_words: int, rounds: int, quick: bool, output_dir: Path) -> None:
+def report(steps, lengths, activation, g2p, g2p_words, rounds: int, quick: bool, output_dir: Path) -> None:
     rows = []
     for name in variant_names():
         for length in lengths:
@@ -151,16 +183,27 @@ def report(steps, lengths, g2p, g2p_words: int, rounds: int, quick: bool, output
         "ratios. Target: after / dot within 1.15 at S = T = 32.\n\n"
         + markdown_table([*headers, "before / dot", "after / dot"], rows)
     )
+    activation_rows = [
+        [length, *(f"{1e6 * median(times[form]):.0f}" for form in times)]
+        + [f"{paired(times['torch.tanh'], times['sigmoid form']):.2f}x"]
+        for length, times in activation.items()
+    ]
+    markdown += (
+        "\n\n## v^T tanh(x) over one decoder step's [64, S, 128] tensor, forward + backward\n\n"
+        "torch.tanh against the sigmoid form additive and location attention use "
+        "(`plugboard.modules.attention.energy`); microseconds, medians of the rounds.\n\n"
+        + markdown_table(["S", "torch.tanh us", "sigmoid form us", "speed-up"], activation_rows)
+    )
     if g2p["after"]:
-        before, after = median(g2p["before"]), median(g2p["after"])
+        before = g2p["before"]
+        rows = [[arm, f"{median(times):.2f}", f"{paired(before, times):.2f}x"] for arm, times in g2p.items()]
         markdown += (
             f"\n\n## experiment=g2p: one training epoch on the first {g2p_words:,} CMUdict training words"
-            f"\n\n{len(g2p['after'])} alternating pairs of runs; median s/epoch and median of the pairs' "
-            "ratios.\n\n"
-            + markdown_table(
-                ["before s/epoch", "after s/epoch", "speed-up"],
-                [[f"{before:.1f}", f"{after:.1f}", f"{paired(g2p['before'], g2p['after']):.2f}x"]],
-            )
+            f"\n\n{len(g2p['after'])} rounds, each one epoch of every arm in turn: median s/epoch and "
+            "the median of the rounds' ratios to `before`. `before` and `after` are location "
+            "attention as above; `dot` and `none` the same preset with the cheapest attentions, "
+            "what location could at best come down to.\n\n"
+            + markdown_table(["arm", "s/epoch", "speed-up over before"], rows)
         )
     data = {
         "quick": quick,
@@ -168,6 +211,7 @@ def report(steps, lengths, g2p, g2p_words: int, rounds: int, quick: bool, output
         "decoder_step_seconds": {f"{name} S=T={length}": times for (name, length), times in steps.items()},
         "g2p_words": g2p_words,
         "g2p_epoch_seconds": g2p,
+        "activation_seconds": {f"S={length}": times for length, times in activation.items()},
     }
     write_results(output_dir, "attention_prepare", markdown, data)
 
