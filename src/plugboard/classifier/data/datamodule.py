@@ -1,100 +1,59 @@
-"""The DataModule every classification task shares: splits, vocabulary, labels, loaders.
+"""The classifier family's DataModule: (tokens, label) examples as id tensors, vocabulary, labels.
 
-Subclasses say where labelled examples come from (`read_source`: (text, label) pairs per part)
-and, when the source is not already split, how to split them (`arrange`); every example goes
-through the data pipeline (`pipeline`, see `plugboard.data.pipeline`) between the two. What
-the model needs from the data, its vocabulary and label names, is handed over as `metadata` (plain lists, kept
-in the checkpoint). Given `vocabulary` and `labels` (the saved metadata of a model rebuilt
-from its checkpoint, evaluated here), the DataModule encodes with those lists instead of
-building its own, and refuses data with a symbol or a label the model never saw. With
-`cache_dir`, the pipeline's output over files is kept there (`plugboard.data.pipeline.cache`).
+The shared machinery (loader options, the data pipeline and its cache, splits, the data report,
+length-bucketed loaders) is `plugboard.data.datamodule.PipelineDataModule`; this class adds what
+is the classifier's own. Subclasses say where labelled examples come from (`read_source`: (text,
+label) pairs per part) and, when the source is not already split, how to split them (`arrange`);
+every example goes through the data pipeline (`pipeline`, see `plugboard.data.pipeline`) between
+the two. What the model needs from the data, its vocabulary and label names, is handed over as
+`metadata` (plain lists, kept in the checkpoint). Given `vocabulary` and `labels` (the saved
+metadata of a model rebuilt from its checkpoint, evaluated here), the DataModule encodes with
+those lists instead of building its own, and refuses data with a symbol or a label the model
+never saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import lightning as L
 import torch
-from torch.utils.data import DataLoader
 
-from plugboard.classifier.data.batch import collate
+from plugboard.classifier.data.batch import ClassificationBatch, IndexedExample, collate
 from plugboard.classifier.metadata import read_metadata
-from plugboard.core.errors import ConfigError, DataError
-from plugboard.data.collection_paused import collection_paused
-from plugboard.data.loaders import split_loader
-from plugboard.data.pipeline import Pipeline, Step
-from plugboard.data.pipeline.cache import run_cached
-from plugboard.data.pipeline.report import data_report
+from plugboard.core.errors import DataError
+from plugboard.data.datamodule import EVALUATED_SPLITS, SPLITS, PipelineDataModule
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 
 #: One example: its tokens and its label name.
 LabelledExample = tuple[list[str], str]
-SPLITS = ("train", "val", "test", "test_long")
-# The splits a trained model reads at each stage (when rebuilt from its checkpoint to evaluate).
-EVALUATED_SPLITS = {"validate": ("val",), "test": ("test", "test_long"), "predict": ("test",)}
 
 
-class ClassificationDataModule(L.LightningDataModule):
+class ClassificationDataModule(PipelineDataModule):
     """Holds `train`, `val`, `test` and (when the task has one) `test_long` splits.
 
     The vocabulary holds every symbol of every split: one seen only in evaluation keeps an
     untrained embedding (as `<unk>` would), and the saved model evaluated on this same data
     later reads all of it. The labels are `label_names()` (by default every label, sorted).
-    With `vocabulary` and `labels` given, only the splits the stage evaluates are kept.
+    With `vocabulary` and `labels` given, only the splits the stage evaluates are kept. The
+    other arguments are the shared ones of `PipelineDataModule`.
     """
 
     def __init__(
         self,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        pin_memory: bool = False,
-        persistent_workers: bool = False,
-        bucket_by_length: bool = False,
+        *,
         vocabulary: Sequence[str] | None = None,
         labels: Sequence[str] | None = None,
-        pipeline: Sequence[Step | Mapping[str, Any] | None] | None = None,
-        cache_dir: str | Path | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__()
-        self.cache_dir = cache_dir
-        self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
-        self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
-        self.persistent_workers = persistent_workers and num_workers > 0
-        self.bucket_by_length = bucket_by_length
+        super().__init__(**options)
         given = {"vocabulary": vocabulary, "labels": labels}
         self.saved_metadata = given if vocabulary is not None or labels is not None else None
-        self.vocabulary: Vocabulary | None = None
         self.labels: list[str] = []
-        self.examples: dict[str, list[LabelledExample]] = {}
-        self.tensors: dict[str, list[tuple[torch.Tensor, torch.Tensor]]] = {}
 
-    def default_pipeline(self) -> list[Step]:
-        """The steps used when the config lists none (the shipped configs spell them out)."""
-        raise ConfigError(
-            f"{type(self).__name__} was given no data.pipeline and defines no default_pipeline(): list "
-            "the steps from text to tokens in its config, e.g. pipeline: [{_target_: "
-            "plugboard.data.pipeline.tokenize.Tokenize, split: whitespace}] (see configs/data/tsv.yaml)."
-        )
-
-    def source_files(self) -> list[Path]:
-        """The files `read_source` reads; their bytes key the pipeline cache (none: not cached)."""
-        return []
-
-    def read_source(self) -> dict[str, list[tuple[str, str]]]:
-        """(text, label) pairs per part of the source (a split name, or e.g. "file")."""
-        raise NotImplementedError
-
-    def arrange(self, parts: dict[str, list[LabelledExample]]) -> dict[str, list[LabelledExample]]:
-        """The pipeline's output as splits (a subset of `SPLITS`, with `train`); by default the parts."""
-        return parts
-
-    def load_examples(self) -> dict[str, list[LabelledExample]]:
-        """Labelled token examples per split: the source through the pipeline, then arranged."""
-        parts = run_cached(self.pipeline, self.read_source, self.source_files(), self.cache_dir)
+    def check_pipeline_output(self, parts: dict[str, list[LabelledExample]]) -> None:
+        """The pipeline must leave the text as tokens and the label as text."""
         for part, examples in parts.items():
             if examples and not (isinstance(examples[0][0], list) and isinstance(examples[0][1], str)):
                 raise DataError(
@@ -102,11 +61,6 @@ class ClassificationDataModule(L.LightningDataModule):
                     f"{examples[0]!r}; a classifier needs the text as tokens and the label as text: "
                     "tokenise the source side only (Tokenize with side: source)."
                 )
-        return self.arrange(parts)
-
-    def describe(self) -> str:
-        """Names the data in error messages (a file path, a task)."""
-        return type(self).__name__
 
     def label_names(self, examples: dict[str, list[LabelledExample]]) -> list[str]:
         """The label list, in the order of the model's outputs."""
@@ -124,19 +78,7 @@ class ClassificationDataModule(L.LightningDataModule):
             "pipeline": self.pipeline.records(),
         }
 
-    @property
-    def report(self) -> dict[str, Any]:
-        """What the pipeline did (valid after `setup`), for the run's data report."""
-        size = len(self.vocabulary) if self.vocabulary is not None else None
-        return data_report(self.pipeline, self.examples, size)
-
-    def setup(self, stage: str | None = None) -> None:
-        if self.tensors:
-            return
-        with collection_paused():  # 2.5x faster on CMUdict: see plugboard.data.collection_paused
-            self._build(stage)
-
-    def _build(self, stage: str | None) -> None:
+    def build(self, stage: str | None) -> None:
         """Examples, vocabulary and id tensors, made once."""
         self.examples = self.load_examples()
         if self.saved_metadata is None:
@@ -184,36 +126,8 @@ class ClassificationDataModule(L.LightningDataModule):
                         "a model on this data."
                     )
 
-    @property
-    def test_splits(self) -> list[str]:
-        """Names of the test loaders, in dataloader-index order."""
-        return [split for split in ("test", "test_long") if self.tensors.get(split)]
-
-    def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
-        examples = self.tensors[split]
-        lengths = [len(tokens) for tokens, _ in examples] if self.bucket_by_length else None
-        return split_loader(
-            examples,
-            partial(collate, pad_id=Vocabulary.pad_id),
-            self.batch_size,
-            shuffle,
-            lengths,
-            num_workers=self.num_workers,
-            pin_memory=self.pin_memory,
-            persistent_workers=self.persistent_workers,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> list[DataLoader]:
-        return [self._loader(split) for split in self.test_splits]
-
-    def predict_dataloader(self) -> DataLoader:
-        return self._loader("test")
+    def collate_function(self) -> Callable[[list[IndexedExample]], ClassificationBatch]:
+        return partial(collate, pad_id=Vocabulary.pad_id)
 
 
 def _listed(items: Sequence[str], limit: int = 10) -> str:
