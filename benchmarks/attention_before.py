@@ -6,8 +6,8 @@ step, which is what the decoder used to do (the key projection ran inside `score
 variants whose arithmetic changed as well keep their old form here:
 - `general` projected every key, q . (W k_s), where it now projects the query, (q W) . k_s;
 - `additive` and `location` applied torch.tanh, now a sigmoid of twice the argument
-  (`tanh_energy`); `location` convolved the previous weights into F channels, transposed them
-  and projected them, now one [K, hidden] kernel over each position's window.
+  (`tanh_energy`); `location` ran a Conv1d over the previous weights and transposed its
+  output, now a matmul over each position's window of previous weights.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ at every step (how the decoder worked before).
 2. The activation alone: v^T tanh(x) over one step's [64, S, 128] tensor, forward and backward,
    through torch.tanh and through the sigmoid form the variants now use.
 3. One training epoch of `experiment=g2p` (location attention, two-layer encoder, batch 256,
-   length-bucketed batches) on the first 3,000 training words of CMUdict, before and after as
+   length-bucketed batches) on the first 8,000 training words of CMUdict, before and after as
    above, and with `dot` and `none` attention for reference, all from the same seed, in turn
    (the plain loop of benchmarks/bucketing.py).
 """
@@ -49,7 +49,7 @@ def main() -> None:
     lengths = args.lengths or ([16, 32] if args.quick else [16, 32, 64, 128])
     rounds = args.rounds or (2 if args.quick else 7)
     g2p_runs = (1 if args.quick else 5) if args.g2p_runs is None else args.g2p_runs
-    g2p_words = 1000 if args.quick else 3000
+    g2p_words = 1000 if args.quick else 8000
     steps = {}
     for length in lengths:
         for (name, arm), times in time_decoder_steps(length, rounds).items():

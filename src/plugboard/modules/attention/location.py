@@ -51,14 +51,13 @@ class LocationAwareAttention(Attention):
         batch, steps, length = query.shape[0], query.shape[1], keys.shape[1]
         if previous_weights is None:
             previous_weights = keys.new_zeros(batch, steps, length)
-        # U conv(f) is linear in f: one [K, hidden] kernel applied to each position's window of
-        # K previous weights, [B, T, S, K] @ [K, hidden], rather than a convolution into F
-        # channels, a transpose and a projection (one small matmul instead of three kernels).
+        # The convolution as a matmul over each position's window of K previous weights,
+        # [B, T, S, K] @ [K, F]: a Conv1d with one input channel is slow on the CPU, and its
+        # output would need a transpose before the projection. Everything doubled for `tanh_energy`.
         half = self.location_conv.kernel_size[0] // 2
         windows = F.pad(previous_weights, (half, half)).unfold(-1, 2 * half + 1, 1)
-        # Everything doubled for `tanh_energy`.
-        kernel = 2.0 * self.location_projection.weight @ self.location_conv.weight.squeeze(1)  # [hidden, K]
-        doubled = windows @ kernel.t()  # [B, T, S, hidden]
+        features = windows @ self.location_conv.weight.squeeze(1).t()  # f: [B, T, S, F]
+        doubled = features @ (2.0 * self.location_projection.weight).t()  # 2 U f: [B, T, S, hidden]
         # + 2 [B, T, 1, hidden] + [B, 1, S, hidden], in place; keys already projected and doubled
         doubled.add_(self.query_projection(query).unsqueeze(2), alpha=2.0)
         doubled += keys.unsqueeze(1)
