@@ -137,24 +137,11 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
         trained_on = {"+data.split=length": ["data=scan"], "+data.path=other.tsv": ["data=tsv"]}
         data = next((trained_on[a] for a in arguments if a in trained_on), TINY)
         (tmp_path / "other.tsv").write_text("one\t1\ntwo\t2\n")
-        return [
-            f"ckpt_path={runs.checkpoint(*data)}"
-            if a.startswith("ckpt_path=")
-            else f"+data.path={tmp_path / 'other.tsv'}"
-            if a == "+data.path=other.tsv"
-            else a
-            for a in arguments
-        ]
+        other = tmp_path / "other.tsv"
+        return substituted(arguments, {"ckpt_path": runs.checkpoint(*data), "+data.path": other})
     if command.script == "predict.py":
         (tmp_path / "dates.txt").write_text("12 march 2021\n3/4/99\n")
-        return [
-            f"ckpt_path={dates_checkpoint}"
-            if a.startswith("ckpt_path=")
-            else f"inputs_file={tmp_path / 'dates.txt'}"
-            if a == "inputs_file=dates.txt"
-            else a
-            for a in arguments
-        ]
+        return substituted(arguments, {"ckpt_path": dates_checkpoint, "inputs_file": tmp_path / "dates.txt"})
     if "attention_classifier" in str(command):
         sweep = runs.sweep_dir(*CLASSIFIER_SWEEP)
     elif "attention_sweep" in str(command):  # experiment=attention_sweep: attention x seed
@@ -163,6 +150,12 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
         sweep = runs.sweep_dir(*SWEEP)
     two_runs = iter([runs.run_dir(*TINY), runs.run_dir(*TINY, "seed=2")])
     return [str(next(two_runs)) if "/runs/<" in a else str(sweep) if "<" in a else a for a in arguments]
+
+
+def substituted(arguments: list[str], values: dict[str, object]) -> list[str]:
+    """`key=<placeholder>` arguments with the key in `values` get the value made here."""
+    keys = [argument.split("=", 1)[0] for argument in arguments]
+    return [f"{key}={values[key]}" if key in values else a for key, a in zip(keys, arguments, strict=True)]
 
 
 RUNNABLE = [c for c in COMMANDS if not any(part in c.arguments for part in USER_ADDED)]

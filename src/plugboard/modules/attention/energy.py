@@ -1,11 +1,10 @@
 """The scoring layer of additive attention, v^T tanh(x), at the cost of a sigmoid.
 
 tanh(x) = 2 sigmoid(2x) - 1, so v^T tanh(x) = 2 v^T sigmoid(2x) - sum(v): the same function
-(float32 values agree within a few 1e-7). PyTorch's CPU tanh is several times slower than its
-sigmoid, and this activation runs over every source position at every decoder step: it was the
-largest single cost of additive and location-aware attention. Forward and backward of this
-layer over a decoder step's [64, S, 128] tensor take about half the time this way
-(benchmarks/attention_prepare.py). Callers fold the factor 2 into their projections (the keys once per
+(float32 values agree within a few 1e-7). On the CPU PyTorch's sigmoid is much cheaper than its
+tanh, and this activation runs over every source position at every decoder step: forward and
+backward of this layer over a decoder step's [64, S, 128] tensor take about half the time this
+way (benchmarks/attention_prepare.py). Callers fold the factor 2 into their projections (the keys once per
 sequence, the query once per step), so no pass over the [B, T, S, H] tensor is spent on it.
 """
 
