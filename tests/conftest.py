@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-# Tests import their helpers as a plain module; wandb never tries to reach a server.
-sys.path.insert(0, str(Path(__file__).parent))
+# Tests import their helpers (tests/support/) as plain modules; wandb never tries to reach a server.
+sys.path.insert(0, str(Path(__file__).parent / "support"))
 os.environ.setdefault("WANDB_MODE", "offline")
 
 

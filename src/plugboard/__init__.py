@@ -1,6 +1,6 @@
 """Plugboard: a Hydra + PyTorch Lightning experiment template with plug-in modules."""
 
-from plugboard.core.resolvers import register_resolvers
+from plugboard.core.config.resolvers import register_resolvers
 
 __version__ = "0.1.0"
 

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from helpers import compose_config
 from plugboard.classifier import SequenceClassifier
 from plugboard.classifier.data import ClassificationBatch, collate
+from plugboard.core.checkpoints.rebuild import rebuild
 from plugboard.core.errors import DataError
 from plugboard.core.handoff import METADATA_KEY, data_metadata, instantiate_with_metadata
 from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.rebuild import rebuild
 
 ATTENTIONS = sorted(path.stem for path in (CONFIG_DIR / "model" / "attention").glob("*.yaml"))
 METADATA = {"vocabulary": ["a", "b", "c"], "labels": ["no", "yes"]}

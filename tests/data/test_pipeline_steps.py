@@ -136,9 +136,9 @@ def test_a_null_entry_is_a_step_switched_off_and_the_others_keep_their_positions
 
 def test_the_entry_points_show_a_bad_step_in_the_config_as_one_paragraph(tmp_path: Path) -> None:
     """What train.py prints (plugboard.core.errors.user_message) for a misspelt step class."""
+    from helpers import compose_config
     from hydra.utils import instantiate
 
-    from helpers import compose_config
     from plugboard.core.errors import user_message
 
     bad = (

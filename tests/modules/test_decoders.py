@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import pytest
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 
-from helpers import compose_config
 from plugboard.modules.attention import (
     AdditiveAttention,
     DotAttention,

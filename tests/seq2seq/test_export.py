@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import compose_config, read_json, run_script, single_run_dir
 from hydra.utils import instantiate
 
-from helpers import compose_config, read_json, run_script, single_run_dir
+from plugboard.core.checkpoints.rebuild import rebuild
 from plugboard.core.errors import PlugboardError
-from plugboard.core.rebuild import rebuild
 from plugboard.modules.attention import DotAttention
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.export import ExportError, export_model, greedy_decode, load_graphs
@@ -165,7 +165,7 @@ def test_the_entry_point_writes_the_graphs_and_the_manifest_and_checks_them(
     assert "greedy output tokens identical" in result.stderr + result.stdout
 
 
-# An unknown format through export.py (one paragraph, exit 1): tests/test_bad_input.py.
+# An unknown format through export.py (one paragraph, exit 1): tests/entry_points/test_bad_input.py.
 
 
 # ----- other encoders, decoders and attention variants: small untrained models -------------------

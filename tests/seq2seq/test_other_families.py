@@ -9,8 +9,8 @@ import lightning as L
 import pytest
 from omegaconf import OmegaConf
 
+from plugboard.core.checkpoints.rebuild import Rebuilt
 from plugboard.core.errors import ConfigError
-from plugboard.core.rebuild import Rebuilt
 from plugboard.seq2seq.inference import require_seq2seq
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from helpers import compose_config
+from plugboard.core.checkpoints.trust import UntrustedCheckpointError
 from plugboard.core.handoff import METADATA_KEY, data_metadata, instantiate_with_metadata
 from plugboard.core.predict import predict
-from plugboard.core.trust import UntrustedCheckpointError
 from plugboard.seq2seq.inference import InputError, load_predictor
 
 LOWERCASE_FIRST = (
@@ -79,7 +79,7 @@ def test_a_crafted_step_in_the_saved_pipeline_is_refused_before_anything_runs(
     checkpoint: Path, tmp_path: Path
 ):
     saved = torch.load(checkpoint, weights_only=True)
-    saved[METADATA_KEY]["pipeline"][0] = {"_target_": "plugboard.core.run_record.write_record", "path": "/x"}
+    saved[METADATA_KEY]["pipeline"][0] = {"_target_": "plugboard.core.job.record.write_record", "path": "/x"}
     crafted = tmp_path / "crafted.ckpt"
     torch.save(saved, crafted)
     with pytest.raises(UntrustedCheckpointError, match=r"metadata.pipeline\[0\]._target_"):

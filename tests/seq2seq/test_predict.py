@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import compose_config, read_json, run_entry_point, single_run_dir
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from helpers import compose_config, read_json, run_entry_point, single_run_dir
 from plugboard.core.errors import ConfigError, MissingFileError
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.core.predict import predict, read_inputs
@@ -163,7 +163,7 @@ def test_predict_reads_an_inputs_file_and_draws_heatmaps(dates_checkpoint: Path,
     arguments = [
         f"ckpt_path={dates_checkpoint}",
         f"inputs_file={lines}",
-        "heatmaps=true",
+        "text_predictor.heatmaps=true",
         "extras.print_config=false",
     ]
     result = run_entry_point("predict.py", arguments, tmp_path)
@@ -194,4 +194,4 @@ def test_inputs_come_from_the_list_or_the_file_but_not_both(tmp_path: Path) -> N
         read_inputs(None, str(tmp_path / "blank.txt"))
 
 
-# Bad input through predict.py itself (one paragraph, exit 1): tests/test_bad_input.py.
+# Bad input through predict.py itself (one paragraph, exit 1): tests/entry_points/test_bad_input.py.

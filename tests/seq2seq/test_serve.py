@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from helpers import read_json, single_run_dir
+
 from plugboard.core.paths import PROJECT_ROOT
 from plugboard.seq2seq.inference import load_predictor
 

@@ -20,9 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
 from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
-from hydra_plugins.plugboard_optuna_sweeper.study import PRUNED_ATTR, TRIAL_ENV, open_study
 from plugboard.core.errors import SweepError
-from plugboard.core.run_record import read_metrics
+from plugboard.core.job.optuna_trial import PRUNED_ATTR, TRIAL_ENV, open_study
+from plugboard.core.job.record import read_metrics
 
 log = logging.getLogger(__name__)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.modules.attention.base import Attention
 
 log = get_logger(__name__)

@@ -14,10 +14,8 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig
 
-from plugboard.core.entry import entry_point
 from plugboard.core.errors import ConfigError, MissingFileError
-from plugboard.core.job import run_job
-from plugboard.core.logging import get_logger
+from plugboard.core.job import entry_point, get_logger, run_job
 from plugboard.core.text_files import read_lines
 
 log = get_logger(__name__)
@@ -28,20 +26,20 @@ PREDICTIONS_FILE = "predictions.jsonl"
 def predict(cfg: DictConfig) -> dict[str, float]:
     """Raw text when `inputs` or `inputs_file` is given, else the data's predict split."""
     if cfg.get("inputs") is not None or cfg.get("inputs_file") is not None:
-        from hydra.utils import get_method
+        from hydra.utils import instantiate
 
         texts = read_inputs(cfg.get("inputs"), cfg.get("inputs_file"))
-        return get_method(cfg.text_predictor)(cfg, texts)
+        return instantiate(cfg.text_predictor)(cfg, texts)
     return predict_data(cfg)
 
 
 def predict_data(cfg: DictConfig) -> dict[str, float]:
     """`trainer.predict` with the checkpoint's model and data; one JSON line per example."""
     import lightning as L
-    from hydra.utils import instantiate
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
-    from plugboard.core.rebuild import rebuild
+    from plugboard.core.checkpoints.rebuild import rebuild
+    from plugboard.core.config.instantiate import instantiate_trainer
 
     rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
     if not is_overridden("predict_step", rebuilt.model):
@@ -50,7 +48,7 @@ def predict_data(cfg: DictConfig) -> dict[str, float]:
             "Define predict_step(batch, batch_idx) on the LightningModule (Lightning's hook: return "
             "the predictions of a batch), then run predict.py again: no retraining needed."
         )
-    trainer: L.Trainer = instantiate(cfg.trainer, logger=False)
+    trainer: L.Trainer = instantiate_trainer(cfg.trainer, logger=False)
     try:
         batches = trainer.predict(rebuilt.model, datamodule=rebuilt.datamodule)
     except Exception as error:
@@ -115,13 +113,6 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
     return [{"prediction": batch}]
 
 
-def check(cfg: DictConfig) -> None:
-    """What can be known wrong before anything is built or printed: every bad value at once."""
-    from plugboard.core.validation import check_config
-
-    check_config(cfg, "predict")
-
-
 @entry_point("predict")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, predict, check=check)
+    run_job(cfg, predict, "predict")

@@ -10,9 +10,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from plugboard.core.entry import entry_point
-from plugboard.core.job import objective, run_job
-from plugboard.core.logging import get_logger
+from plugboard.core.job import entry_point, get_logger, objective, run_job
 
 log = get_logger(__name__)
 
@@ -32,13 +30,14 @@ def train(cfg: DictConfig) -> dict[str, float]:
         TestExampleOutcomes,
         last_checkpoint_every_epoch,
     )
-    from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
-    from plugboard.core.instantiate import (
+    from plugboard.core.checkpoints.resume import check_resumable, checkpoint_to_resume
+    from plugboard.core.config.instantiate import (
         drop_monitors_without_validation,
         drop_progress_bars_if_disabled,
         instantiate_named,
+        instantiate_trainer,
     )
-    from plugboard.core.resume import check_resumable, checkpoint_to_resume
+    from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
 
     config = OmegaConf.to_container(cfg, resolve=True)
     output_dir = Path(cfg.paths.output_dir)
@@ -66,7 +65,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     callbacks = drop_monitors_without_validation(instantiate_named(cfg.get("callbacks")), model)
     callbacks = drop_progress_bars_if_disabled(callbacks, cfg.trainer.get("enable_progress_bar"))
     loggers = instantiate_named(cfg.get("logger"))
-    trainer: L.Trainer = instantiate(cfg.trainer, callbacks=[*callbacks, *safety], logger=loggers or False)
+    trainer: L.Trainer = instantiate_trainer(
+        cfg.trainer, callbacks=[*callbacks, *safety], logger=loggers or False
+    )
     for logger in trainer.loggers:
         logger.log_hyperparams(config)
 
@@ -104,7 +105,7 @@ def _best_score(trainer: L.Trainer, metrics: dict[str, float], monitored: str | 
 
 def _best_checkpoint(trainer: L.Trainer, output_dir: Path) -> str | None:  # noqa: F821
     """The best checkpoint, or (when none was kept, as in a fast dev run) the final weights saved now."""
-    from plugboard.core.resume import last_checkpoint
+    from plugboard.core.checkpoints.resume import last_checkpoint
 
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None and checkpoint.monitor and checkpoint.best_model_path:
@@ -118,14 +119,7 @@ def _as_floats(metrics: dict) -> dict[str, float]:
     return {name: float(value) for name, value in metrics.items()}
 
 
-def check(cfg: DictConfig) -> None:
-    """What can be known wrong before anything is built or printed: every bad value at once."""
-    from plugboard.core.validation import check_config
-
-    check_config(cfg, "train")
-
-
 @entry_point("train")
 def main(cfg: DictConfig) -> float | None:
     monitor = OmegaConf.to_container(cfg.monitor) if cfg.get("monitor") else None
-    return objective(run_job(cfg, train, check=check, monitor=monitor), cfg.get("optimized_metric"))
+    return objective(run_job(cfg, train, "train", monitor=monitor), cfg.get("optimized_metric"))

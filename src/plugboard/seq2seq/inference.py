@@ -14,9 +14,9 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from plugboard.core.checkpoints.rebuild import Rebuilt, rebuild
 from plugboard.core.errors import ConfigError, PlugboardError
-from plugboard.core.logging import get_logger
-from plugboard.core.rebuild import Rebuilt, rebuild
+from plugboard.core.job.logs import get_logger
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule

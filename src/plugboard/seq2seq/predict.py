@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
+from annotated_types import Ge
 from omegaconf import DictConfig
 
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.core.predict import PREDICTIONS_FILE
 from plugboard.seq2seq.inference import Prediction, load_predictor
 
@@ -19,13 +21,25 @@ log = get_logger(__name__)
 HEATMAP_DIR = "attention"
 
 
-def predict_texts(cfg: DictConfig, texts: list[str]) -> dict[str, float]:
-    """Decodes `texts` with the checkpoint at `cfg.ckpt_path` (predict.py's `text_predictor`)."""
-    predictor = load_predictor(cfg.ckpt_path, device=cfg.device, batch_size=cfg.batch_size)
-    predictions = predictor.predict(texts, beam_size=cfg.get("beam_size"))
+def predict_texts(
+    cfg: DictConfig,
+    texts: list[str],
+    *,
+    beam_size: Annotated[int, Ge(1)] | None = None,
+    heatmaps: bool = False,
+    batch_size: Annotated[int, Ge(1)] = 64,
+    device: str = "cpu",
+) -> dict[str, float]:
+    """Decodes `texts` with the checkpoint at `cfg.ckpt_path` (predict.py's `text_predictor`).
+
+    `beam_size`: None keeps the checkpoint's `model.beam_size`; `heatmaps`: one attention PNG per
+    input under `<run dir>/attention/`; `batch_size` inputs are decoded together on `device`.
+    """
+    predictor = load_predictor(cfg.ckpt_path, device=device, batch_size=batch_size)
+    predictions = predictor.predict(texts, beam_size=beam_size)
 
     output_dir = Path(cfg.paths.output_dir)
-    heatmaps = save_heatmaps(predictions, output_dir / HEATMAP_DIR) if cfg.get("heatmaps") else {}
+    heatmaps = save_heatmaps(predictions, output_dir / HEATMAP_DIR) if heatmaps else {}
     path = write_predictions(predictions, output_dir / PREDICTIONS_FILE, heatmaps)
     print_table(predictions)
     log.info(f"{len(predictions)} predictions written to {path}")

@@ -11,15 +11,29 @@ import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Interval
 from omegaconf import DictConfig
 
-from plugboard.core.entry import entry_point
+from plugboard.core.config.ranges import RUN_KEYS
 from plugboard.core.errors import ConfigError
-from plugboard.core.job import run_job
-from plugboard.core.logging import get_logger
+from plugboard.core.job import entry_point, get_logger, run_job
 
 log = get_logger(__name__)
+
+# The keys of configs/serve.yaml, checked before the checkpoint is loaded.
+CONFIG_KEYS: dict[str, Any] = {
+    **RUN_KEYS,
+    "ckpt_path": str,
+    "host": str,
+    "port": Annotated[int, Interval(ge=1, le=65535)],
+    "device": str,
+    "max_batch": Annotated[int, Ge(1)],
+    "max_input_length": Annotated[int, Ge(1)],
+    "max_beam_size": Annotated[int, Ge(1)],
+    "log_level": Literal["critical", "error", "warning", "info", "debug", "trace"],
+}
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -76,4 +90,4 @@ def _require_free_port(host: str, port: int) -> None:
 
 @entry_point("serve")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, serve)
+    run_job(cfg, serve, "serve", CONFIG_KEYS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from helpers import read_json, run_entry_point, single_run_dir
+
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
 from plugboard.data.pipeline import DropDuplicates, MapCharacters, Pipeline
 from plugboard.seq2seq.data import cmudict

@@ -6,8 +6,8 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
+from plugboard.core.config.resolvers import register_resolvers
 from plugboard.core.paths import CONFIG_DIR
-from plugboard.core.resolvers import register_resolvers
 from plugboard.seq2seq.data import GeneratedDataModule, TsvDataModule
 from plugboard.seq2seq.data.tasks import AdditionTask, CopyTask, DatesTask, ReverseTask, SortTask
 

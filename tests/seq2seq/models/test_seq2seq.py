@@ -7,9 +7,9 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 
-from helpers import compose_config
 from plugboard.core.callbacks import RunConfigInCheckpoint
 from plugboard.core.handoff import data_metadata
 from plugboard.seq2seq.data.batch import collate

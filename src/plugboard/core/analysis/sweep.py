@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-# Written by plugboard.core.run_record, which is not imported here because it pulls in Lightning.
+# Written by plugboard.core.job.record, which is not imported here because it pulls in Lightning.
 METRICS_FILE = "metrics.json"
 OVERRIDES_FILE = ".hydra/overrides.yaml"
 # "pruned": stopped early by a hyper-parameter search (Optuna), which judged it not promising.

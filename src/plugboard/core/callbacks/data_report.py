@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lightning as L
 
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 
 log = get_logger(__name__)
 DATA_REPORT = "data_report.json"

@@ -15,10 +15,10 @@ import os
 
 import lightning as L
 
-from hydra_plugins.plugboard_optuna_sweeper.study import PRUNED_ATTR, TRIAL_ENV, trial_of_this_job
 from plugboard.core.errors import ConfigError
 from plugboard.core.job import JobPruned
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
+from plugboard.core.job.optuna_trial import PRUNED_ATTR, TRIAL_ENV, trial_of_this_job
 
 log = get_logger(__name__)
 

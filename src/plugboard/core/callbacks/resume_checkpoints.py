@@ -13,8 +13,8 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from plugboard.core.logging import get_logger
-from plugboard.core.resume import last_checkpoint
+from plugboard.core.checkpoints.resume import last_checkpoint
+from plugboard.core.job.logs import get_logger
 
 log = get_logger(__name__)
 

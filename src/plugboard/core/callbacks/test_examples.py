@@ -12,7 +12,7 @@ import lightning as L
 import torch
 
 from plugboard.core.analysis.examples import EXAMPLES_FILE
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 
 log = get_logger(__name__)
 EXAMPLES_KEY, SPLIT_KEY, ID_KEY = "examples", "split", "id"

@@ -16,13 +16,12 @@ import typing
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
-from plugboard.core.annotations import accepts, describe
+from plugboard.core.config.annotation_judge import accepts, describe
 from plugboard.core.errors import ConfigError
 
 Side = Literal["source", "target", "both"]
 Value = str | list[str]
 Example = tuple[Value, Value]
-SIDES = ("source", "target", "both")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -45,7 +44,7 @@ class Step:
         """The step as plain data: its `_target_` and arguments."""
         cls = type(self)
         arguments = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-        return {"_target_": f"{cls.__module__}.{cls.__qualname__}", **_plain(arguments)}
+        return {"_target_": f"{cls.__module__}.{cls.__qualname__}", **_lists_and_dicts(arguments)}
 
     def reads(self, part: str) -> bool:
         """Whether this step acts on `part` ("source" or "target") of an example."""
@@ -112,9 +111,10 @@ def check_arguments(step: Step) -> None:
             )
 
 
-def _plain(value: Any) -> Any:
+def _lists_and_dicts(value: Any) -> Any:
+    """A step's arguments as JSON-like data: tuples become lists, mapping keys strings."""
     if isinstance(value, typing.Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(key): _lists_and_dicts(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [_lists_and_dicts(item) for item in value]
     return value

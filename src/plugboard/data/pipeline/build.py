@@ -15,7 +15,7 @@ def build_step(entry: Step | Mapping[str, Any], position: int) -> Step:
     cannot make a pipeline call anything else."""
     if isinstance(entry, Step):
         return entry
-    entry = _plain(entry)
+    entry = _data_or_built_step(entry)
     if isinstance(entry, Step):
         return entry
     if not isinstance(entry, Mapping) or not isinstance(entry.get("_target_"), str):
@@ -55,7 +55,7 @@ def _step_class(target: str, where: str) -> type[Step]:
     return found
 
 
-def _plain(entry: Any) -> Any:
+def _data_or_built_step(entry: Any) -> Any:
     """A config entry as plain data; a step Hydra already built comes back as the step (OmegaConf
     stores a dataclass it is handed as a typed config)."""
     from omegaconf import DictConfig, ListConfig, OmegaConf

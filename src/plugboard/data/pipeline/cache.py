@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from plugboard import __version__
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.data.pipeline.base import Example
 from plugboard.data.pipeline.pipeline import Pipeline
 

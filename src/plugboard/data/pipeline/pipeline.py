@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from plugboard.core.errors import ConfigError, DataError, PlugboardError
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.data.collection_paused import collection_paused
 from plugboard.data.pipeline.base import Example, Filter, Step
 from plugboard.data.pipeline.build import build_step

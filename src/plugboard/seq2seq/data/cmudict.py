@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.core.text_files import read_lines
 from plugboard.data.pipeline import DropDuplicates, KeepMatching, Lowercase, Step, Tokenize
 from plugboard.seq2seq.data.datamodule import MultiReferenceExample, Seq2SeqDataModule

@@ -6,7 +6,7 @@ import random
 from typing import Any, Literal
 
 from plugboard.core.errors import ConfigError
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.data.pipeline import Step, Tokenize
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
 from plugboard.seq2seq.data.scan_grammar import all_examples

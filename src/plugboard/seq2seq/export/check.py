@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.export.formats import ExportError

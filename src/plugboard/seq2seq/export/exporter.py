@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.modules.attention.base import Attention
 from plugboard.seq2seq.export.formats import (

@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from plugboard.core.errors import PlugboardError
-from plugboard.core.logging import get_logger
+from plugboard.core.job.logs import get_logger
 from plugboard.seq2seq.export.graphs import Graph
 
 log = get_logger(__name__)

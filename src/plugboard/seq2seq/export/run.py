@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from annotated_types import Gt, Interval
 from omegaconf import DictConfig
 
-from plugboard.core.entry import entry_point
-from plugboard.core.job import run_job
-from plugboard.core.logging import get_logger
+from plugboard.core.config.ranges import RUN_KEYS
+from plugboard.core.job import entry_point, get_logger, run_job
 
 log = get_logger(__name__)
+
+# The keys of configs/export.yaml, checked before anything is loaded.
+CONFIG_KEYS: dict[str, Any] = {
+    **RUN_KEYS,
+    "ckpt_path": str,
+    "format": Literal["onnx", "torchscript"],
+    "opset": Annotated[int, Interval(ge=14, le=20)],
+    "output_dir": str | None,
+    "check": bool,
+    "check_tolerance": Annotated[float, Gt(0)],
+}
 
 
 def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     """Exports the checkpoint at `cfg.ckpt_path`, then (with `check=true`) compares on its test data."""
     # Imported here, not above: Hydra answers --help and composition errors without torch.
-    from plugboard.core.rebuild import rebuild
+    from plugboard.core.checkpoints.rebuild import rebuild
     from plugboard.seq2seq.export.check import check_export
     from plugboard.seq2seq.export.exporter import export_model
     from plugboard.seq2seq.export.runtime import load_graphs
@@ -41,4 +53,4 @@ def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
 
 @entry_point("export")
 def main(cfg: DictConfig) -> None:
-    run_job(cfg, export_checkpoint)
+    run_job(cfg, export_checkpoint, "export", CONFIG_KEYS)

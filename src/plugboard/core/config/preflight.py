@@ -1,0 +1,164 @@
+"""Hydra callback (configs/hydra/default.yaml): every job of a sweep checked before the first runs.
+
+- A multirun composes each job of its grid, or each candidate value of a search
+  (`plugboard.core.config.sweep_jobs`), checks it as a single run would be checked
+  (`plugboard.core.config.validation`) and stops with one paragraph naming the bad jobs, before any
+  folder is made or job started.
+- `validate=true` checks without training: `python train.py -m <sweep> validate=true` prints
+  "N jobs valid", a single run `python train.py ... validate=true` "1 job valid"; a problem
+  ends with the paragraph and exit status 1.
+
+Composing for the check creates nothing (the resolvers only compute values; the run dir is
+claimed later, by `plugboard.core.job.run_dir.OneRunDirPerJob`). Hydra imports this module at
+start-up, so it imports neither torch nor the checks themselves, which import the classes they
+check.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, open_dict, read_write
+
+from plugboard.core.config import _hydra
+
+log = logging.getLogger(__name__)
+
+SHOWN_JOBS = 10
+RUN_DIR_PLACEHOLDER = "<the job's run dir>"
+
+
+class CheckBeforeRunning(Callback):
+    def on_run_start(self, config: DictConfig, config_name: str | None = None, **kwargs: Any) -> None:
+        if not config.get("validate"):
+            return  # the work function checks its config itself before building anything
+        from plugboard.core.config.validation import problem_paragraph
+
+        problems = check_job(config, config_name, list(config.hydra.overrides.task))
+        _finish(problem_paragraph(problems) if problems else None, "1 job valid")
+
+    def on_multirun_start(self, config: DictConfig, config_name: str | None = None, **kwargs: Any) -> None:
+        from plugboard.core.config.sweep_jobs import sweep_jobs
+
+        started = time.perf_counter()
+        jobs, is_grid = sweep_jobs(config)
+        compose = JobComposer(config)
+        found = {
+            job.name: check_job(config, config_name, job.overrides, number, compose)
+            for number, job in enumerate(jobs)
+        }
+        bad = {name: problems for name, problems in found.items() if problems}
+        kind = "jobs" if is_grid else "candidate jobs (every choice and both ends of every interval)"
+        if not bad:
+            log.info(f"Checked the {len(jobs)} {kind} of this sweep in {time.perf_counter() - started:.1f} s")
+        _finish(
+            _sweep_paragraph(bad, len(jobs), is_grid) if bad else None, f"{len(jobs)} {kind} valid", config
+        )
+
+
+def check_job(
+    config: DictConfig,
+    config_name: str | None,
+    overrides: list[str],
+    number: int = 0,
+    compose: Callable[[list[str]], DictConfig] | None = None,
+) -> list[str]:
+    """The problems, as sentences, of the job that `config` runs with `overrides` (composed again unless
+    they are `config`'s own)."""
+    from plugboard.core.config.provenance import Provenance
+    from plugboard.core.config.validation import find_problems
+
+    name = config_name or config.hydra.job.config_name
+    provenance = Provenance(name, overrides, config.hydra.overrides.hydra, config.hydra.overrides.task)
+    try:
+        own = overrides == list(config.hydra.overrides.task)
+        job = copy.deepcopy(config) if own else (compose or JobComposer(config))(overrides)
+    except Exception as error:  # Hydra's composition error: an unknown option or key in this job
+        message = f"{error} {error.__cause__ or ''}".split("Config search path:")[0]
+        return [f"the job does not compose: {' '.join(message.split())}"]
+    with _as_running_job(job, number):
+        problems = find_problems(job, name)
+    return [problem.sentence(provenance) for problem in problems]
+
+
+class JobComposer:
+    """Composes a job of the sweep `config` as Hydra will: its files once per distinct choice of options
+    (a sweep over seeds composes once), then the job's `key=value` overrides applied by Hydra's own
+    function for them, as Hydra applies them after merging the files."""
+
+    def __init__(self, config: DictConfig) -> None:
+        self.config = config
+        self.composed: dict[tuple[str, ...], DictConfig] = {}
+
+    def __call__(self, overrides: list[str]) -> DictConfig:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        from plugboard.core.config.provenance import option_overrides
+
+        hydra = self.config.hydra
+        options = option_overrides(hydra.job.config_name, hydra.overrides.hydra, overrides)
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        if options not in self.composed:
+            loader = _hydra.config_loader()
+            self.composed[options] = loader.load_sweep_config(self.config, list(options))
+        job = copy.deepcopy(self.composed[options])
+        values = [o for o in parsed if o.input_line not in options]
+        _hydra.apply_overrides(values, job)
+        return job
+
+
+@contextmanager
+def _as_running_job(job: DictConfig, number: int) -> Iterator[None]:
+    """`${hydra:...}` of `job` resolves as in the job itself, whose run dir does not exist yet."""
+    with read_write(job.hydra), open_dict(job.hydra):
+        job.hydra.runtime.output_dir = RUN_DIR_PLACEHOLDER
+        job.hydra.job.num = number
+    with _hydra.as_current_hydra_config(job):
+        yield
+
+
+def _sweep_paragraph(bad: dict[str, list[str]], total: int, is_grid: bool) -> str:
+    """A grid: the bad jobs, then each problem once with the jobs it is in. A search: each problem once
+    (it names the value; its candidates differ only there)."""
+    where: dict[str, list[str]] = {}
+    for name, sentences in bad.items():
+        for sentence in sentences:
+            where.setdefault(sentence, []).append(name.split(" ")[0])
+    if not is_grid:
+        return (
+            f"This search would try bad values, so no trial was started: {'; '.join(where)}. Fix each on "
+            "the command line or in the config file named; `validate=true` checks a search without "
+            "running it."
+        )
+    jobs = _first([f"`{name}`" for name in bad])
+    listed = "; ".join(
+        sentence if len(names) == total else f"{sentence} (in {_first(names)})"
+        for sentence, names in where.items()
+    )
+    return (
+        f"{len(bad)} of the {total} jobs of this sweep have bad values, so no job was started: {jobs}. "
+        f"{listed}. Fix each on the command line or in the config file named; `validate=true` checks a "
+        "sweep without running it."
+    )
+
+
+def _first(names: list[str]) -> str:
+    more = f" and {len(names) - SHOWN_JOBS} more" if len(names) > SHOWN_JOBS else ""
+    return ", ".join(names[:SHOWN_JOBS]) + more
+
+
+def _finish(problems: str | None, valid: str, config: DictConfig | None = None) -> None:
+    """Stops with the paragraph (exit status 1) or, under validate=true, with `valid`."""
+    if problems is not None:
+        print(f"\nError: {problems}", file=sys.stderr)
+        sys.exit(1)
+    if config is None or config.get("validate"):
+        print(valid)
+        sys.exit(0)

@@ -1,0 +1,20 @@
+"""A job, from start to record: what every entry point does around its work.
+
+entry.py        entry_point: the one decorator around hydra.main (quick --help)
+run.py          run_job: config check, run record, user errors, sweep behaviour; objective
+record.py       metrics.json and run_info.json, the job's record for people and compare.py
+run_dir.py      the one dir a job writes into: named, claimed, agreed by every process
+launch.py       the processes of a job (torchrun, srun, Lightning's DDP) and the
+                process-wide state a job changes while it runs (all of it, documented there)
+ranks.py        global_rank, rank_zero_only: one answer to "which process am I"
+device_pool.py  one GPU per job when a local sweep runs jobs in parallel
+logs.py         get_logger (rank-zero adapter), Lightning's messages routed once
+extras.py       configs/extras: warnings off, the config tree printed and saved
+optuna_trial.py the Optuna study a sweep and its jobs share (trial number, storage, pruning)
+"""
+
+from plugboard.core.job.entry import entry_point
+from plugboard.core.job.logs import get_logger
+from plugboard.core.job.run import JobPruned, objective, run_job
+
+__all__ = ["JobPruned", "entry_point", "get_logger", "objective", "run_job"]

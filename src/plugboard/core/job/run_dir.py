@@ -1,0 +1,173 @@
+"""The one dir a job writes into: named when the config resolves, claimed when the job starts.
+
+- Named (`run_dir`, the `${plugboard_run_dir:...}` resolver of configs/hydra/default.yaml): a new
+  run gets `runs/<start time>`; a resumed run (`ckpt_path=last`, or a checkpoint inside a run of
+  the same task) its own dir, so its logs continue where they stopped. Naming creates nothing.
+- Claimed (`OneRunDirPerJob`, a Hydra callback, as the run starts): a new dir is made with an
+  atomic mkdir, `_1`, `_2`, ... when another run started in the same second.
+- Agreed (`agreed_run_dir`): when torchrun or SLURM start every process of a job themselves,
+  each runs Hydra and would claim a dir of its own. They agree through a small file named after
+  the launch (`plugboard.core.job.launch.Launch`): rank 0 claims the dir and writes its path
+  there, the others wait for it. A requeued SLURM job keeps its id, so it goes on in its own dir.
+  (Lightning's own DDP processes are given rank 0's dir on their command line instead.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, read_write
+
+from plugboard.core.checkpoints.resume import LAST, LAST_CHECKPOINT
+from plugboard.core.errors import ConfigError
+from plugboard.core.job.launch import Launch, log_file_of_rank
+from plugboard.core.job.ranks import global_rank
+
+log = logging.getLogger(__name__)  # no rank filter needed: only rank 0 claims
+
+LAUNCHES_DIR = ".launches"  # beside runs/ and multiruns/ in logs/<task>/
+WAIT_FOR_RANK_ZERO_S = 300.0
+# A record left by an earlier torchrun launch without a run id ("none") on the same port is
+# older than this; the processes of one launch start within seconds of each other.
+FRESH_RECORD_S = 120.0
+
+
+# ----- named ---------------------------------------------------------------------------------
+def run_dir(ckpt_path: str | None, runs_dir: str, new_run_name: str) -> str:
+    """The run dir for Hydra (`hydra.run.dir`): the resumed run's own, or `runs_dir/new_run_name`.
+
+    Only a name: resolving a config creates nothing. With nothing to resume the run gets a new
+    dir, where `checkpoint_to_resume` reports the problem.
+    """
+    resumed = resumed_run_dir(ckpt_path, runs_dir)
+    return str(resumed) if resumed is not None else str(Path(runs_dir) / new_run_name)
+
+
+def resumed_run_dir(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
+    """The run of this task that `ckpt_path` continues (`last`, or a checkpoint inside one), if any."""
+    if ckpt_path == LAST:
+        return newest_resumable_run(runs_dir)
+    if ckpt_path:
+        runs = Path(runs_dir).resolve()
+        checkpoint = Path(ckpt_path).resolve()
+        if checkpoint.parent.name == "checkpoints" and checkpoint.parent.parent.parent == runs:
+            return checkpoint.parent.parent
+    return None
+
+
+def newest_resumable_run(runs_dir: str | Path) -> Path | None:
+    """The newest run dir (runs are named by start time) that holds a last.ckpt."""
+    runs = [path.parent.parent for path in Path(runs_dir).glob(f"*/{LAST_CHECKPOINT}")]
+    return max(runs, key=lambda run: run.name) if runs else None
+
+
+# ----- claimed -------------------------------------------------------------------------------
+_claimed_run_dirs: dict[tuple[str, str], str] = {}
+
+
+def new_run_dir(runs_dir: str, name: str) -> str:
+    """`runs_dir/name`, created here; `name_1`, `name_2`, ... when another run holds it.
+
+    Runs are named by their start second, so two started together (a script launching jobs,
+    two terminals) would otherwise share a dir and overwrite each other's checkpoints and
+    logs. The answer is kept for the process, as a run may ask more than once.
+    """
+    key = (runs_dir, name)
+    if key not in _claimed_run_dirs:
+        base = Path(runs_dir) / name
+        candidate, suffix = base, 0
+        while True:
+            try:
+                candidate.mkdir(parents=True)
+                break
+            except FileExistsError:
+                suffix += 1
+                candidate = base.with_name(f"{name}_{suffix}")
+        _claimed_run_dirs[key] = str(candidate)
+    return _claimed_run_dirs[key]
+
+
+def claim_run_dir(resolved: str | Path, ckpt_path: str | None) -> Path:
+    """The dir a starting run writes into, from what `run_dir` resolved: a resumed run keeps its
+    own; a new one is claimed."""
+    resolved = Path(resolved)
+    resumed = resumed_run_dir(ckpt_path, resolved.parent)
+    if resumed is not None and resumed.resolve() == resolved.resolve():
+        return resolved
+    return Path(new_run_dir(str(resolved.parent), resolved.name))
+
+
+# ----- agreed by every process of a launch ---------------------------------------------------
+def agreed_run_dir(resolved: str | Path, ckpt_path: str | None, env: Mapping[str, str] = os.environ) -> Path:
+    """The run dir of this process: its own claim, or for a multi-process launch rank 0's."""
+    launch = Launch.from_environment(env)
+    if launch is None:
+        return claim_run_dir(resolved, ckpt_path)
+    record = _launch_record(resolved, launch)
+    if launch.rank > 0:
+        return _wait_for_rank_zero(record, launch)
+    earlier = _read(record) if launch.unique else None
+    if earlier is not None and earlier.is_dir():
+        log.warning(f"{launch.key} ran before (requeued or restarted): going on in {earlier}")
+        return earlier
+    chosen = claim_run_dir(resolved, ckpt_path)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    temporary = record.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"run_dir": str(chosen), "host": socket.gethostname()}) + "\n")
+    temporary.replace(record)
+    return chosen
+
+
+class OneRunDirPerJob(Callback):
+    """Hydra callback (configs/hydra/default.yaml): fixes the run dir as a run starts.
+
+    Composing a config creates nothing; the dir is claimed here, once, by rank 0."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        log_file_of_rank(config, global_rank())
+        given = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
+        if not str(given).startswith("${plugboard_run_dir:"):
+            return  # a dir on the command line, e.g. rank 0's passed to Lightning's DDP processes
+        chosen = agreed_run_dir(config.hydra.run.dir, config.get("ckpt_path"))
+        with read_write(config.hydra.run):
+            config.hydra.run.dir = str(chosen)
+
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """A launch named only by its address leaves no record for the next one on that port."""
+        launch = Launch.from_environment()
+        if launch is not None and launch.rank == 0 and not launch.unique:
+            _launch_record(config.hydra.run.dir, launch).unlink(missing_ok=True)
+
+
+def _launch_record(run_dir_: str | Path, launch: Launch) -> Path:
+    """`logs/<task>/.launches/<launch key>.json`, beside the task's `runs/`."""
+    return Path(run_dir_).parent.parent / LAUNCHES_DIR / f"{launch.key}.json"
+
+
+def _wait_for_rank_zero(record: Path, launch: Launch) -> Path:
+    started = time.time()
+    while time.time() - started < WAIT_FOR_RANK_ZERO_S:
+        fresh = launch.unique or (record.is_file() and record.stat().st_mtime > started - FRESH_RECORD_S)
+        if fresh and (chosen := _read(record)) is not None:
+            return chosen
+        time.sleep(0.2)
+    raise ConfigError(
+        f"Rank {launch.rank} waited {WAIT_FOR_RANK_ZERO_S:.0f} s for rank 0 to name the run dir in "
+        f"{record}. Every process of a launch must see the same logs folder (paths.log_dir on a "
+        "filesystem shared by all nodes); or give them all the same hydra.run.dir=<dir>."
+    )
+
+
+def _read(record: Path) -> Path | None:
+    try:
+        return Path(json.loads(record.read_text())["run_dir"])
+    except (OSError, ValueError, KeyError):
+        return None

@@ -1,0 +1,170 @@
+"""A new model family is added by adding files only: the guard of the core/family split.
+
+A copy of the project gets a third family, unrelated to the shipped ones (an MLP classifying
+random Gaussian blobs), written here as a user would write it: a LightningModule, a
+LightningDataModule with `metadata`, and config files holding only `_target_`s and
+hyperparameters. Nothing tracked is edited. The copy then runs the real entry points:
+train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun and
+compare.py ranking by the family's own metric. README "Add your own model family" shows the
+same files. Its data are points, not text, so its DataModule is a plain `LightningDataModule`;
+a text family may subclass `plugboard.data.datamodule.PipelineDataModule` (tested on its own in
+tests/data/test_datamodule_base.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from project_copy import copy_project, run_python
+
+FAMILY = {
+    "src/plugboard/blobs/__init__.py": '"""An MLP on Gaussian blobs: the smallest model family."""\n',
+    "src/plugboard/blobs/data.py": '''
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Blobs(L.LightningDataModule):
+    """Points around `num_classes` random centres in `num_features` dimensions."""
+
+    def __init__(self, num_features: int = 4, num_classes: int = 3, size: int = 300, batch_size: int = 32):
+        super().__init__()
+        self.num_features, self.num_classes = num_features, num_classes
+        self.size, self.batch_size = size, batch_size
+
+    @property
+    def metadata(self) -> dict:
+        return {"num_features": self.num_features, "num_classes": self.num_classes}
+
+    def setup(self, stage=None):
+        generator = torch.Generator().manual_seed(0)
+        centres = 3 * torch.randn(self.num_classes, self.num_features, generator=generator)
+        labels = torch.randint(self.num_classes, (self.size,), generator=generator)
+        points = centres[labels] + torch.randn(self.size, self.num_features, generator=generator)
+        cut = [int(self.size * 0.6), int(self.size * 0.8)]
+        self.splits = {
+            "train": TensorDataset(points[: cut[0]], labels[: cut[0]]),
+            "val": TensorDataset(points[cut[0] : cut[1]], labels[cut[0] : cut[1]]),
+            "test": TensorDataset(points[cut[1] :], labels[cut[1] :]),
+        }
+
+    def train_dataloader(self):
+        return DataLoader(self.splits["train"], batch_size=self.batch_size, shuffle=True)
+
+    def val_dataloader(self):
+        return DataLoader(self.splits["val"], batch_size=self.batch_size)
+
+    def test_dataloader(self):
+        return DataLoader(self.splits["test"], batch_size=self.batch_size)
+''',
+    "src/plugboard/blobs/model.py": """
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+
+class Mlp(L.LightningModule):
+    def __init__(self, num_features: int, num_classes: int, hidden: int = 16, lr: float = 0.05):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(num_features, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, num_classes)
+        )
+        self.lr = lr
+
+    def training_step(self, batch, batch_idx):
+        points, labels = batch
+        return F.cross_entropy(self.net(points), labels)
+
+    def _evaluate(self, split, batch):
+        points, labels = batch
+        logits = self.net(points)
+        self.log(f"{split}/loss", F.cross_entropy(logits, labels))
+        self.log(f"{split}/acc", (logits.argmax(-1) == labels).float().mean())
+
+    def validation_step(self, batch, batch_idx):
+        self._evaluate("val", batch)
+
+    def test_step(self, batch, batch_idx):
+        self._evaluate("test", batch)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+""",
+    "configs/model/mlp.yaml": "defaults:\n  - monitor: blob_accuracy\n  - _self_\n\n"
+    "_target_: plugboard.blobs.model.Mlp\nhidden: 16\nlr: 0.05\n",
+    "configs/model/monitor/blob_accuracy.yaml": (
+        "# @package _global_\nmonitor:\n  metric: val/acc\n  mode: max\n"
+    ),
+    "configs/data/blobs.yaml": "_target_: plugboard.blobs.data.Blobs\nnum_features: 4\nnum_classes: 3\n",
+}
+FAMILY_RUN = ["model=mlp", "data=blobs", "extras.print_config=false", "callbacks.rich_progress_bar=null"]
+
+
+@pytest.fixture(scope="module")
+def project_with_a_new_family(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = copy_project(
+        tmp_path_factory.mktemp("family") / "project",
+        parts=("src", "configs", "train.py", "eval.py", "compare.py", "pyproject.toml"),
+    )
+    for relative, text in FAMILY.items():
+        path = copy / relative
+        assert not path.exists(), f"{relative} would edit a file of the project"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.lstrip("\n"))
+    return copy
+
+
+def run(copy: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    result = run_python(copy, list(arguments), timeout=240)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result
+
+
+def record(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
+def test_train_eval_and_resume_a_new_family(project_with_a_new_family: Path):
+    copy = project_with_a_new_family
+    run(copy, "train.py", *FAMILY_RUN, "trainer.max_epochs=3")
+    (run_dir,) = (copy / "logs" / "train" / "runs").iterdir()
+    trained = record(run_dir)
+    assert trained["status"] == "done"
+    assert trained["monitor"] == {"metric": "val/acc", "mode": "max"}
+    assert "val/acc_best" in trained["metrics"] and trained["metrics"]["test/acc"] > 0.5
+    assert Path(trained["best_checkpoint"]).parent == run_dir / "checkpoints"
+
+    run(copy, "eval.py", f"ckpt_path={trained['best_checkpoint']}", "extras.print_config=false")
+    (eval_dir,) = (copy / "logs" / "eval" / "runs").iterdir()
+    assert record(eval_dir)["metrics"]["test/acc"] == pytest.approx(trained["metrics"]["test/acc"])
+
+    run(copy, "train.py", *FAMILY_RUN, "trainer.max_epochs=4", "ckpt_path=last")
+    assert [path.name for path in (copy / "logs" / "train" / "runs").iterdir()] == [run_dir.name]
+    epochs = {line.split(",")[0] for line in (run_dir / "csv" / "metrics.csv").read_text().splitlines()[1:]}
+    assert record(run_dir)["status"] == "done" and "3" in "".join(epochs)
+
+
+@pytest.mark.slow
+def test_sweep_and_compare_a_new_family(project_with_a_new_family: Path, tmp_path: Path):
+    copy = project_with_a_new_family
+    sweep = tmp_path / "sweep"
+    run(
+        copy,
+        "train.py",
+        "-m",
+        *FAMILY_RUN,
+        "trainer.max_epochs=2",
+        "model.hidden=4,16",
+        "seed=1,2",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert (
+        sorted(record(job)["status"] for job in sweep.iterdir() if job.is_dir() and job.name.isdigit())
+        == ["done"] * 4
+    )
+    ranked = run(copy, "compare.py", str(sweep))
+    assert "acc" in ranked.stdout and "exact_match" not in ranked.stdout

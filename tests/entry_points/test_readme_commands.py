@@ -1,0 +1,176 @@
+"""Every command the README shows works as typed.
+
+Fast: each `train.py`, `eval.py` and `predict.py` command composes with the project's configs
+(every job of a `-m` grid), so a renamed option or key fails here, not in a user's terminal.
+Slow: each runs: single runs with `debug=fdr` appended, sweeps with `validate=true`, and eval,
+predict and compare on the placeholders filled from one real run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from helpers import TINY, run_entry_point, run_script
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from readme_commands import Command, readme_commands
+
+from plugboard.core.paths import CONFIG_DIR
+
+COMMANDS = readme_commands()
+# Commands of a module or family the README tells the user to add: tests/entry_points/test_add_module.py and
+# tests/entry_points/test_add_a_family.py add them to a copy of the project and run them there.
+USER_ADDED = ("model/attention=cosine", "model/attention=dot,cosine", "model=mlp")
+# Launchers whose Hydra plugin is an extra of its own (`pip install -e ".[ray]"`).
+PLUGINS = {"launcher=ray": "hydra_plugins.hydra_ray_launcher"}
+CONFIG_NAMES = {"train.py": "train", "eval.py": "eval", "predict.py": "predict"}
+
+
+def composable() -> list[Command]:
+    return [
+        command
+        for command in COMMANDS
+        if command.script in CONFIG_NAMES and not any(part in command.arguments for part in USER_ADDED)
+    ]
+
+
+def overrides(command: Command) -> list[str]:
+    """The Hydra overrides of a command, placeholders filled with values that compose."""
+    filled = []
+    for argument in command.arguments:
+        if argument in ("-m", "--multirun"):
+            continue
+        if argument.startswith("ckpt_path="):
+            argument = "ckpt_path=logs/train/runs/example/checkpoints/last.ckpt"
+        filled.append(argument)
+    return filled
+
+
+def jobs(arguments: list[str]) -> list[list[str]]:
+    """Jobs of a grid sweep (`a=1,2 b=x,y`) in which every value appears: the first values
+    together, then each other value with the others' first (1 + 1 + 1 jobs, not 2 x 2)."""
+    parsed = OverridesParser.create().parse_overrides(arguments)
+    choices = [
+        [f"{override.get_key_element()}={value}" for value in override.sweep_string_iterator()]
+        if override.is_sweep_override()
+        else [override.input_line]
+        for override in parsed
+    ]
+    first = [values[0] for values in choices]
+    others = [
+        [*first[:index], value, *first[index + 1 :]]
+        for index, values in enumerate(choices)
+        for value in values[1:]
+    ]
+    return [first, *others]
+
+
+def test_the_readme_shows_commands_of_every_entry_point():
+    scripts = {command.script for command in COMMANDS}
+    assert scripts == {"train.py", "eval.py", "predict.py", "compare.py"}
+    assert len(composable()) >= 30
+
+
+@pytest.mark.parametrize("command", composable(), ids=str)
+def test_every_readme_command_composes(command: Command):
+    for option, plugin in PLUGINS.items():
+        if option in command.arguments and importlib.util.find_spec(plugin) is None:
+            pytest.skip(f"needs {plugin} (an optional extra)")
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        for job in jobs(overrides(command)):
+            compose(CONFIG_NAMES[command.script], overrides=job)
+
+
+# --- Slow: each command runs --------------------------------------------------------------
+
+GPU_OPTIONS = ("trainer=gpu", "trainer=ddp")
+SHORT_DEBUG = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=1"]
+SWEEP = ["model/attention=dot,additive", "model/encoder=gru,lstm", "seed=1,2", "debug=fdr", *TINY]
+CLASSIFIER_SWEEP = ["model=classifier", "data=dyck", "model/attention=none,dot", "debug=fdr"]
+
+
+class Runs:
+    """Runs the filled-in commands read from: each trained (debug=fdr) once, on first use."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory, self.dirs = factory, {}
+
+    def run_dir(self, *overrides: str) -> Path:
+        return self._trained(overrides, multirun=False)
+
+    def sweep_dir(self, *overrides: str) -> Path:
+        return self._trained(overrides, multirun=True)
+
+    def checkpoint(self, *overrides: str) -> Path:
+        return self.run_dir(*overrides) / "checkpoints" / "last.ckpt"
+
+    def _trained(self, overrides: tuple[str, ...], multirun: bool) -> Path:
+        if (overrides, multirun) not in self.dirs:
+            log_dir = self.factory.mktemp("readme_run")
+            arguments = ["-m", *overrides] if multirun else [*overrides, "debug=fdr"]
+            result = run_entry_point("train.py", arguments, log_dir)
+            assert result.returncode == 0, result.stderr[-3000:]
+            (found,) = log_dir.glob(f"*/{'multiruns' if multirun else 'runs'}/*")
+            self.dirs[overrides, multirun] = found
+        return self.dirs[overrides, multirun]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    return Runs(tmp_path_factory)
+
+
+def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path) -> list[str]:
+    """The command's arguments as they run here: placeholders filled, one short epoch or a check."""
+    import torch
+
+    arguments = list(command.arguments)
+    if command.script == "train.py":
+        if command.multirun or (any(o in arguments for o in GPU_OPTIONS) and not torch.cuda.is_available()):
+            return [*arguments, "validate=true"]
+        if any(argument.startswith("debug=") for argument in arguments):
+            return [*arguments, *SHORT_DEBUG]
+        return [*arguments, "debug=fdr"]
+    if command.script == "eval.py":
+        trained_on = {"+data.split=length": ["data=scan"], "+data.path=other.tsv": ["data=tsv"]}
+        data = next((trained_on[a] for a in arguments if a in trained_on), TINY)
+        (tmp_path / "other.tsv").write_text("one\t1\ntwo\t2\n")
+        other = tmp_path / "other.tsv"
+        return substituted(arguments, {"ckpt_path": runs.checkpoint(*data), "+data.path": other})
+    if command.script == "predict.py":
+        (tmp_path / "dates.txt").write_text("12 march 2021\n3/4/99\n")
+        return substituted(arguments, {"ckpt_path": dates_checkpoint, "inputs_file": tmp_path / "dates.txt"})
+    if "attention_classifier" in str(command):
+        sweep = runs.sweep_dir(*CLASSIFIER_SWEEP)
+    elif "attention_sweep" in str(command):  # experiment=attention_sweep: attention x seed
+        sweep = runs.sweep_dir(*[o for o in SWEEP if not o.startswith("model/encoder=")])
+    else:  # the README's sweep over attention x encoder x seed
+        sweep = runs.sweep_dir(*SWEEP)
+    two_runs = iter([runs.run_dir(*TINY), runs.run_dir(*TINY, "seed=2")])
+    return [str(next(two_runs)) if "/runs/<" in a else str(sweep) if "<" in a else a for a in arguments]
+
+
+def substituted(arguments: list[str], values: dict[str, object]) -> list[str]:
+    """`key=<placeholder>` arguments with the key in `values` get the value made here."""
+    keys = [argument.split("=", 1)[0] for argument in arguments]
+    return [f"{key}={values[key]}" if key in values else a for key, a in zip(keys, arguments, strict=True)]
+
+
+RUNNABLE = [c for c in COMMANDS if not any(part in c.arguments for part in USER_ADDED)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", RUNNABLE, ids=str)
+def test_every_readme_command_runs(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path):
+    for option, plugin in PLUGINS.items():
+        if option in command.arguments and importlib.util.find_spec(plugin) is None:
+            pytest.skip(f"needs {plugin} (an optional extra)")
+    arguments = filled(command, runs, dates_checkpoint, tmp_path)
+    if command.script == "compare.py":
+        result = run_script("compare.py", arguments)
+    else:
+        result = run_entry_point(command.script, arguments, tmp_path / "logs")
+    assert result.returncode == 0, f"{' '.join(arguments)}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
