@@ -8,7 +8,7 @@ SYSTEM_PYTHON ?= python3
 TORCH ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: env train sweep test test-all lint format bench gpu-check clean-logs
+.PHONY: env train sweep test test-slow test-all lint format bench gpu-check clean-logs
 
 env: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ sweep: env
 ## The fast test suite (what CI runs), in parallel processes (pytest-xdist).
 test: env
 	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope
+
+## The slow tests alone (real sweeps, DDP, the README's commands run as typed; about 20 min on 2 cores).
+test-slow: env
+	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope -m slow
 
 ## Every test, slow ones included.
 test-all: env

@@ -2,6 +2,6 @@
 
 from plugboard.core.config.resolvers import register_resolvers
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 register_resolvers()

@@ -97,6 +97,13 @@ CASES = {
     "predict: a truncated checkpoint": Case(
         ["predict.py", "ckpt_path={dir}/cut.ckpt", 'inputs=["12 march 2021"]'], ["the file is truncated"]
     ),
+    "predict: a family option out of range": Case(
+        [*PREDICT, 'inputs=["12 march 2021"]', "text_predictor.beam_size=0", "text_predictor.heatmaps=maybe"],
+        ["text_predictor.beam_size=0 must be an integer >= 1", "text_predictor.heatmaps='maybe'"],
+    ),
+    "serve: a port that cannot exist": Case(
+        ["serve.py", "ckpt_path={checkpoint}", "port=70000"], ["port=70000 must be an integer in [1, 65535]"]
+    ),
     "export: an unknown format": Case(
         ["export.py", "ckpt_path={checkpoint}", "format=tflite"],
         ["format='tflite' must be one of 'onnx', 'torchscript'", "command line"],

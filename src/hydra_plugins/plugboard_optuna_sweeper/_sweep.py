@@ -20,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from optuna.trial import TrialState
 
 from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
+from plugboard.core.config._hydra import error_of_failed_job
 from plugboard.core.errors import SweepError
 from plugboard.core.job.optuna_trial import PRUNED_ATTR, TRIAL_ENV, open_study
 from plugboard.core.job.record import read_metrics
@@ -123,7 +124,8 @@ def _by_reason(failures: list[tuple[int, str]]) -> str:
 def _failure(result: JobReturn) -> str:
     """Why a job gave no value: the error its run record names, else what the launcher caught."""
     if result.status == JobStatus.FAILED:
-        return f"{type(result._return_value).__name__}: {result._return_value}"
+        error = error_of_failed_job(result)
+        return f"{type(error).__name__}: {error}"
     output_dir = OmegaConf.select(result.hydra_cfg or {}, "hydra.runtime.output_dir")
     try:
         record = read_metrics(Path(output_dir)) if output_dir else None

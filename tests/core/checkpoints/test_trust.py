@@ -109,3 +109,21 @@ def test_every_entry_point_refuses_a_crafted_checkpoint(script: str, dates_check
     assert result.returncode == 1 and "Traceback" not in output, output[-3000:]
     assert "Refusing to rebuild" in output and "torch.save" in output
     assert not sentinel.exists()
+
+
+def test_targets_written_in_flow_style_are_read_as_targets(tmp_path: Path, monkeypatch):
+    """`- {_target_: ...}` (how pipeline steps are listed) names a target as a block mapping does."""
+    from plugboard.core.checkpoints import trust
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "mine.yaml").write_text(
+        "pipeline:\n  - {_target_: mylab.steps.Clean, side: both}\n"
+        "model: {_target_: 'mylab.models.Net', hidden: 3}\n"
+        "head:\n  _target_: mylab.models.Head  # a comment\n"
+    )
+    monkeypatch.setattr(trust, "CONFIG_DIR", tmp_path)
+    trust.named_targets.cache_clear()
+    try:
+        assert trust.named_targets() == {"mylab.steps.Clean", "mylab.models.Net", "mylab.models.Head"}
+    finally:
+        trust.named_targets.cache_clear()

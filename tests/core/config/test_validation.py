@@ -3,12 +3,15 @@ must be and where it was set (the command line, or the config file whose value s
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
+import typing
 from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from plugboard.core.config.preflight import check_job
 from plugboard.core.config.provenance import Provenance
@@ -86,6 +89,40 @@ def test_the_source_of_a_value_is_the_last_file_that_sets_it():
         assert g2p.of("data.max_words") == "data=cmudict (data/cmudict.yaml)"  # chosen by the preset
         # A `# @package _global_` group file (the model's monitor) sets a top-level key.
         assert g2p.of("monitor.mode") == "model/monitor=wer (model/monitor/wer.yaml)"
+
+
+def test_a_provenance_is_freed_with_its_job():
+    """Its config files are computed once per instance and dropped with it (a cache on the method
+    would keep every job's Provenance alive for the life of the process)."""
+    import gc
+    import weakref
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        provenance = Provenance("train", ["experiment=g2p"])
+        assert provenance.of("data.batch_size") == provenance.of("data.batch_size") != ""
+        freed = weakref.ref(provenance)
+        del provenance
+        gc.collect()
+    assert freed() is None
+
+
+class _Shape(typing.Protocol):
+    def area(self) -> float: ...
+
+
+def _take_shape(shape: _Shape = None, size: int = 1) -> None:  # a target for the test below
+    return None
+
+
+def test_an_annotation_the_check_cannot_judge_is_named_once(caplog):
+    """pydantic cannot judge a protocol: its values go unchecked, and the check says so, once."""
+    config = OmegaConf.create({"thing": {"_target_": f"{__name__}._take_shape", "shape": "round", "size": 2}})
+    with caplog.at_level(logging.WARNING):
+        assert find_problems(config) == []
+        assert find_problems(config) == []
+    said = [record.getMessage() for record in caplog.records if "_take_shape.shape" in record.getMessage()]
+    assert len(said) == 1, said
+    assert "cannot judge" in said[0]
 
 
 def test_constructors_of_your_own_declare_ranges_in_their_signature(tmp_path: Path, monkeypatch):

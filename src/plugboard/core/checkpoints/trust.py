@@ -114,13 +114,24 @@ def _refuse(source: str, key: str, value: Any, why: str) -> None:
 
 @functools.cache
 def named_targets() -> frozenset[str]:
-    """Every `_target_` written in this project's own config files."""
-    found = set()
+    """Every `_target_` written in this project's own config files, in any YAML style (block or
+    flow, `{_target_: ...}` inside a list included)."""
+    import yaml
+
+    found: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, Mapping):
+            if isinstance(node.get("_target_"), str):
+                found.add(node["_target_"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
     for path in CONFIG_DIR.rglob("*.yaml"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, _, value = line.strip().partition(":")
-            if key == "_target_" and value.strip():
-                found.add(value.strip().strip("'\""))
+        collect(yaml.safe_load(path.read_text(encoding="utf-8")))
     return frozenset(found)
 
 

@@ -16,6 +16,7 @@ release that changes one of them fails there, in one place, rather than misleadi
     | apply_overrides                 | ConfigLoaderImpl._apply_overrides_to_config                 |
     | as_current_hydra_config         | HydraConfig.instance().cfg (restored after a swap)          |
     | grid_jobs, BASIC_SWEEPER        | hydra._internal.core_plugins.basic_sweeper.BasicSweeper     |
+    | error_of_failed_job             | JobReturn._return_value (`JobReturn.return_value` raises it) |
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.types import Override
+from hydra.core.utils import JobReturn
 from omegaconf import DictConfig
 
 HYDRA_VERSION = "1.3"  # the hydra-core release line this file is written against (pyproject pins <1.4)
@@ -116,3 +118,9 @@ def grid_jobs(overrides: list[Override]) -> list[list[str]]:
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 
     return BasicSweeper.split_arguments(overrides, max_batch_size=None)[0]
+
+
+def error_of_failed_job(result: JobReturn) -> BaseException:
+    """The exception a launched job failed with. Hydra's `JobReturn.return_value` would raise it (and
+    print to stderr); a sweeper that reports failures needs it as a value."""
+    return result._return_value

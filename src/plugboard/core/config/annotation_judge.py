@@ -26,11 +26,20 @@ def has_constraints(annotation: Any) -> bool:
     return any(has_constraints(argument) for argument in typing.get_args(annotation))
 
 
+def judgeable(annotation: Any) -> bool:
+    """Whether `accepts` can say anything about `annotation` (pydantic cannot judge a protocol, say)."""
+    return _adapter(annotation) is not None
+
+
 def accepts(annotation: Any, value: Any) -> bool:
-    """Whether `value`, as YAML gives it, is what `annotation` asks for (a YAML list stands for a tuple)."""
+    """Whether `value`, as YAML gives it, is what `annotation` asks for (a YAML list stands for a tuple).
+
+    An annotation that cannot be judged (`judgeable` is False) accepts anything: the config check
+    says so once per parameter, and the checkpoint trust check admits no saved target there.
+    """
     adapter = _adapter(annotation)
     if adapter is None:
-        return True  # a type pydantic cannot judge (a protocol, a type variable): nothing to say
+        return True
     candidates = [value, tuple(value)] if isinstance(value, list) else [value]
     for candidate in candidates:
         try:

@@ -28,10 +28,13 @@ from hydra.utils import get_method
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from plugboard.core.config.annotation_judge import accepts, describe, has_constraints
+from plugboard.core.config.annotation_judge import accepts, describe, has_constraints, judgeable
 from plugboard.core.config.provenance import Provenance
 from plugboard.core.config.ranges import ENTRY_POINT_KEYS, constraint_for
 from plugboard.core.errors import ConfigError
+from plugboard.core.job.logs import get_logger
+
+log = get_logger(__name__)
 
 SHOWN_PARAMETERS = 12
 _ABSENT = object()
@@ -125,6 +128,8 @@ def _check_node(node: DictConfig, prefix: str, problems: list[Problem]) -> None:
             _check_node(value, f"{path}.", problems)
             continue
         hint = parameters.hints.get(name) if parameters is not None else None
+        if hint is not None and not judgeable(hint):
+            _say_once(f"{target}.{name}", f"its annotation {hint!r} is a type the config check cannot judge")
         interpolation = _raw(node, name) if OmegaConf.is_interpolation(node, name) else None
         if hint is not None and not accepts(hint, plain):
             problems.append(Problem(path, plain, f"must be {describe(hint)}", interpolation))
@@ -154,7 +159,9 @@ def _signature(function: Any) -> Parameters | None:
         return None
     try:
         hints = typing.get_type_hints(constructor, include_extras=True)
-    except Exception:  # annotations that do not resolve: judge the names only
+    except Exception as error:  # annotations that do not resolve: judge the names only
+        name = f"{function.__module__}.{function.__qualname__}"
+        _say_once(name, f"its annotations do not resolve ({type(error).__name__}: {error})")
         hints = {}
     kinds = [parameter.kind for parameter in signature.parameters.values()]
     return Parameters(
@@ -162,6 +169,16 @@ def _signature(function: Any) -> Parameters | None:
         names=frozenset(signature.parameters),
         takes_any=inspect.Parameter.VAR_KEYWORD in kinds,
     )
+
+
+_said: set[str] = set()
+
+
+def _say_once(where: str, why: str) -> None:
+    """A warning per parameter (or target) whose values go unchecked, the first time it is met."""
+    if where not in _said:
+        _said.add(where)
+        log.warning(f"Not checking the config values of {where}: {why}. Annotate it with a concrete type.")
 
 
 def _resolved(value: Any) -> Any:

@@ -74,7 +74,7 @@ _claimed_run_dirs: dict[tuple[str, str], str] = {}
 
 
 def new_run_dir(runs_dir: str, name: str) -> str:
-    """`runs_dir/name`, created here; `name_1`, `name_2`, ... when another run holds it.
+    """`runs_dir/name`, created here; with a suffix `_1`, `_2`, ... when another run holds it.
 
     Runs are named by their start second, so two started together (a script launching jobs,
     two terminals) would otherwise share a dir and overwrite each other's checkpoints and
