@@ -5,9 +5,10 @@
 step, which is what the decoder used to do (the key projection ran inside `score`). The
 variants whose arithmetic changed as well keep their old form here:
 - `general` projected every key, q . (W k_s), where it now projects the query, (q W) . k_s;
-- `additive` and `location` applied torch.tanh, now a sigmoid of twice the argument
-  (`tanh_energy`); `location` ran a Conv1d over the previous weights and transposed its
-  output, now a matmul over each position's window of previous weights.
+- `additive` and `location` summed their terms into new tensors and applied torch.tanh to a
+  copy, where they now add into and activate one tensor in place; `location` ran a Conv1d
+  over the previous weights and transposed its output, now a matmul over each position's
+  window of previous weights (`conv1d_channels_last`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from torch import nn
 from modules.test_attention import STEPS, VARIANT_FILES, build, history, inputs
 from plugboard.core.paths import CONFIG_DIR
 from plugboard.modules.attention import Attention
-from plugboard.modules.attention.energy import tanh_energy
 
 TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}
 
@@ -132,13 +131,42 @@ def test_rearranged_arithmetic_gives_the_formulas_gradients(name, formula):
     torch.testing.assert_close(gradients(context), expected, **TOLERANCE)
 
 
-def test_tanh_energy_is_v_tanh_in_float32():
-    """The sigmoid form of v^T tanh(x) stays within float32 rounding of torch.tanh's."""
-    torch.manual_seed(0)
-    energy = nn.Linear(128, 1, bias=False)
-    hidden = 3 * torch.randn(64, 2, 32, 128)
-    expected = energy(torch.tanh(hidden)).squeeze(-1)
-    torch.testing.assert_close(tanh_energy(2 * hidden, energy), expected, rtol=0, atol=1e-5)
+@pytest.mark.parametrize(
+    ("name", "formula"),
+    [("general", general_scores), ("additive", additive_scores), ("location", location_scores)],
+)
+def test_the_formula_holds_in_float32(name, formula):
+    """Summing in place and the convolution as a matmul round like the formula in float32: the
+    context and the gradients of every parameter and input agree within float32 tolerance."""
+    attention = build(CONFIG_DIR / "model" / "attention" / f"{name}.yaml")
+    query, keys, values, mask, previous = inputs(steps=STEPS)
+    previous = previous.unsqueeze(1).expand(-1, STEPS, -1).contiguous()
+    for tensor in (query, keys, values, previous):
+        tensor.requires_grad_(True)
+    weights = torch.softmax(
+        formula(attention, query, keys, previous).masked_fill(~mask[:, None], -torch.inf), -1
+    )
+    expected = weights @ values
+    got, _ = attention(query, keys, values, mask, previous, prepared=attention.prepare(keys, values, mask))
+    torch.testing.assert_close(got, expected)
+    wrt = [query, keys, values, previous, *attention.parameters()]
+    expected_gradients = torch.autograd.grad(expected.sum(), wrt, allow_unused=True)
+    torch.testing.assert_close(torch.autograd.grad(got.sum(), wrt, allow_unused=True), expected_gradients)
+
+
+@pytest.mark.parametrize("name", ["additive", "location"])
+def test_prepare_returns_the_projected_keys_and_scoring_leaves_them_unchanged(name):
+    """`prepare` hands on W_k k + b itself, with no factor folded in for the arithmetic of `score`,
+    and `score` reads the prepared keys, the query and the previous weights without writing them."""
+    attention = build(CONFIG_DIR / "model" / "attention" / f"{name}.yaml")
+    query, keys, values, mask, previous = inputs(steps=STEPS)
+    previous = previous.unsqueeze(1).expand(-1, STEPS, -1).contiguous()
+    prepared = attention.prepare(keys, values, mask)
+    torch.testing.assert_close(prepared.keys, attention.key_projection(keys), rtol=0, atol=0)
+    before = [tensor.clone() for tensor in (*prepared, query, previous)]
+    attention(query, keys, values, mask, previous, prepared=prepared)
+    for tensor, copy in zip((*prepared, query, previous), before, strict=True):
+        torch.testing.assert_close(tensor, copy, rtol=0, atol=0)
 
 
 def tensors_held(module: nn.Module) -> list[str]:

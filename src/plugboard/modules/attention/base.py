@@ -26,12 +26,20 @@ from torch import nn
 
 
 class Prepared(NamedTuple):
-    """The keys and values as a variant's `score` / `attend` read them (projected, split into
-    heads, or as they came). Batch-first, so decoding can tile and reorder them with the
-    encoder states."""
+    """What `prepare` computed from the encoder states, handed back to `score` / `attend` at
+    every step in place of the raw keys and values.
 
-    keys: torch.Tensor  # [B, S, H_k] or e.g. [B, heads, S, d_h]
-    values: torch.Tensor  # [B, S, H_v] or e.g. [B, heads, S, d_h]
+    keys: the keys as `score` reads them: the encoder states themselves (dot, general, scaled
+        dot-product, none), their projection W_k k + b and nothing more (additive, location),
+        or the key heads (multi-head).
+    values: what the weights average into the context: the encoder states themselves, or the
+        value heads (multi-head).
+
+    Both are batch-first, so decoding can tile and reorder them with the encoder states.
+    """
+
+    keys: torch.Tensor  # [B, S, H_k], [B, S, hidden] (projected) or [B, heads, S, d_h]
+    values: torch.Tensor  # [B, S, H_v] or [B, heads, S, d_h]
 
 
 def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
