@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from plugboard.core.errors import ConfigError
+from plugboard.data.padding import pad_or_cut
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.models import EvaluatedModule
 from plugboard.modules.attention.base import Attention
@@ -161,8 +162,7 @@ def _example_outcomes(predicted: torch.Tensor, batch: Seq2SeqBatch, vocabulary: 
     the decoded ids up to the target's `<eos>`), and its `cer` (token edits over the target length)."""
     from torchmetrics.functional.text import word_error_rate
 
-    length = batch.target.shape[1]
-    fitted = F.pad(predicted, (0, max(0, length - predicted.shape[1])), value=vocabulary.pad_id)[:, :length]
+    fitted = pad_or_cut(predicted, batch.target.shape[1], vocabulary.pad_id)
     correct = ((fitted == batch.target) | ~batch.target_mask).all(dim=1)
     outputs, targets = (
         [" ".join(map(str, vocabulary.strip(row))) for row in ids.tolist()]
