@@ -10,6 +10,7 @@ import pytest
 import torch
 from helpers import compose_config
 from hydra.utils import instantiate
+from torch import nn
 
 from plugboard.modules.attention import (
     AdditiveAttention,
@@ -36,7 +37,7 @@ DECODERS = {
     "recurrent-lstm-2-layers-additive": (
         WIDE_ENCODER,
         lambda: RecurrentDecoder(
-            VOCAB_SIZE, WIDE_ENCODER, partial(AdditiveAttention, hidden_size=8), 8, 16, 2, "lstm"
+            VOCAB_SIZE, WIDE_ENCODER, partial(AdditiveAttention, hidden_size=8), 8, 16, 2, nn.LSTMCell
         ),
     ),
     "recurrent-gru-location": (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch import nn
 
 from plugboard.modules.encoders import Encoder, RecurrentEncoder, TransformerEncoder
 
@@ -11,16 +12,16 @@ VOCAB_SIZE, HIDDEN_SIZE, PAD_ID = 12, 16, 0
 
 ENCODERS = {
     "gru-bidirectional": lambda: RecurrentEncoder(
-        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="gru", bidirectional=True
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell=nn.GRU, bidirectional=True
     ),
     "gru-unidirectional": lambda: RecurrentEncoder(
-        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="gru", bidirectional=False
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell=nn.GRU, bidirectional=False
     ),
     "lstm-bidirectional-2-layers": lambda: RecurrentEncoder(
-        VOCAB_SIZE, 8, HIDDEN_SIZE, num_layers=2, cell="lstm", bidirectional=True, dropout=0.1
+        VOCAB_SIZE, 8, HIDDEN_SIZE, num_layers=2, cell=nn.LSTM, bidirectional=True, dropout=0.1
     ),
     "lstm-unidirectional": lambda: RecurrentEncoder(
-        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell="lstm", bidirectional=False
+        VOCAB_SIZE, embedding_size=8, hidden_size=HIDDEN_SIZE, cell=nn.LSTM, bidirectional=False
     ),
     "transformer": lambda: TransformerEncoder(
         VOCAB_SIZE, hidden_size=HIDDEN_SIZE, num_layers=2, num_heads=2, feedforward_size=32

@@ -239,7 +239,7 @@ def test_lstm_encoder_and_two_layer_lstm_decoder_export(tmp_path: Path, format: 
         "seq2seq",
         "location",
         "model/encoder=lstm",
-        "model.decoder.cell=lstm",
+        "model.decoder.cell._target_=torch.nn.LSTMCell",
         "model.decoder.num_layers=2",
     )
     metrics = export_and_compare(model, tmp_path / "out", format)

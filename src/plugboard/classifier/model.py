@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -21,15 +20,16 @@ from plugboard.classifier.metadata import read_metadata
 from plugboard.classifier.metrics import classification_metrics
 from plugboard.classifier.pooling import AttentionPooling
 from plugboard.data.vocabulary import Vocabulary
+from plugboard.models import EvaluatedModule
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.encoders.base import Encoder
 from plugboard.modules.optimization import optimizers
 
-EVALUATION_SPLITS = ("val", "test", "test_long")
 
-
-class SequenceClassifier(L.LightningModule):
+class SequenceClassifier(EvaluatedModule):
     """logits = head(pool(encoder(tokens))); cross-entropy against one label per sequence."""
+
+    progress_bar_metric = "acc"
 
     def __init__(
         self,
@@ -56,9 +56,6 @@ class SequenceClassifier(L.LightningModule):
         )
         self.optimizer_factory, self.scheduler_factory = optimizer, scheduler
         self.scheduler_monitor = scheduler_monitor
-        self.metrics = nn.ModuleDict(
-            {split: classification_metrics(len(self.labels)) for split in EVALUATION_SPLITS}
-        )
 
     # ----- the model -----------------------------------------------------------------
     def forward(
@@ -76,51 +73,23 @@ class SequenceClassifier(L.LightningModule):
         self.log("train/loss", loss, prog_bar=True, batch_size=batch.labels.shape[0])
         return loss
 
-    def validation_step(self, batch: ClassificationBatch, batch_idx: int) -> None:
-        self._evaluate("val", batch)
-
-    def test_step(
-        self, batch: ClassificationBatch, batch_idx: int, dataloader_idx: int = 0
-    ) -> dict[str, Any]:
-        """Also returns whether each example was right, which `TestExampleOutcomes` writes to the
-        run dir (for paired comparisons between runs in compare.py)."""
-        split = ("test", "test_long")[dataloader_idx]
-        predicted = self._evaluate(split, batch)
-        return {"split": split, "examples": {"id": batch.ids, "correct": predicted == batch.labels}}
-
     def predict_step(self, batch: ClassificationBatch, batch_idx: int) -> list[str]:
         """The predicted label name of each sequence."""
         logits, _ = self(batch.tokens, batch.mask)
         return [self.labels[index] for index in logits.argmax(dim=-1).tolist()]
 
-    def _evaluate(self, split: str, batch: ClassificationBatch) -> torch.Tensor:
-        """Logs the loss, updates the metrics; returns the predicted label ids."""
+    # ----- evaluation: validation and test steps come from EvaluatedModule ---------------------
+    def evaluation_metrics(self) -> nn.Module:
+        return classification_metrics(len(self.labels))
+
+    def evaluation_step(self, batch: ClassificationBatch, split: str) -> dict[str, torch.Tensor]:
+        """Logs the loss, updates the metrics; returns whether each example was right (for paired
+        comparisons between runs in compare.py)."""
         logits, _ = self(batch.tokens, batch.mask)
-        loss = F.cross_entropy(logits.float(), batch.labels)
-        self.log(
-            f"{split}/loss",
-            loss,
-            batch_size=batch.labels.shape[0],
-            add_dataloader_idx=False,
-            sync_dist=True,  # the mean over all processes under DDP
-        )
+        self.log_loss(split, F.cross_entropy(logits.float(), batch.labels), batch.labels.shape[0])
         predicted = logits.argmax(dim=-1)
-        self.metrics[split].update(predicted, batch.labels)
-        return predicted
-
-    def _log_split_metrics(self, split: str) -> None:
-        metrics = self.metrics[split]
-        if any(metric.update_called for metric in metrics.values()):  # no test_long split: no log
-            for name, value in metrics.compute().items():
-                self.log(f"{split}/{name}", value, prog_bar=name == "acc", add_dataloader_idx=False)
-        metrics.reset()
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_split_metrics("val")
-
-    def on_test_epoch_end(self) -> None:
-        for split in ("test", "test_long"):
-            self._log_split_metrics(split)
+        self.metrics_of(split).update(predicted, batch.labels)
+        return {"id": batch.ids, "correct": predicted == batch.labels}
 
     def configure_optimizers(self) -> Any:
         return optimizers(

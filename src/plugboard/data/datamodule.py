@@ -138,7 +138,8 @@ class PipelineDataModule(L.LightningDataModule):
 
     @property
     def test_splits(self) -> list[str]:
-        """Names of the test loaders, in dataloader-index order."""
+        """Names of the test loaders, in dataloader-index order (`plugboard.models.EvaluatedModule`
+        logs each loader's metrics under its name)."""
         return [split for split in ("test", "test_long") if self.tensors.get(split)]
 
     def _loader(self, split: str, shuffle: bool = False) -> DataLoader:

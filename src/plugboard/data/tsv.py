@@ -1,4 +1,5 @@
-"""Users' two-column TSV files: one reader, and one way to split them, shared by the families."""
+"""Users' two-column TSV files: one reader, one way to split them, and the DataModule part that
+does both, shared by the families."""
 
 from __future__ import annotations
 
@@ -8,6 +9,51 @@ from typing import Any
 
 from plugboard.core.errors import DataError, MissingFileError
 from plugboard.core.text_files import read_lines
+from plugboard.data.datamodule import Parts, PipelineDataModule
+
+
+class TsvFileDataModule(PipelineDataModule):
+    """One UTF-8 file of `<first><TAB><second>` lines, run through the pipeline and split by `seed`.
+
+    The split is over distinct first columns (as tokens, after the pipeline), so an input never
+    appears in both training and evaluation; there is no `test_long` split. A family's TSV
+    DataModule inherits from this and from its own DataModule, and names its two `columns` (for
+    messages, e.g. "source", "target"), the `kind` of file and its `default_pipeline()`:
+    `class TsvDataModule(TsvFileDataModule, Seq2SeqDataModule)`.
+    """
+
+    columns: tuple[str, str]
+    kind: str
+
+    def __init__(
+        self,
+        path: str | Path,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+        seed: int = 1234,
+        **loader_options: Any,
+    ) -> None:
+        super().__init__(**loader_options)
+        if min(val_fraction, test_fraction) < 0 or val_fraction + test_fraction >= 1:
+            raise ValueError("Need val_fraction >= 0, test_fraction >= 0 and their sum below 1.")
+        self.path, self.seed = Path(path), seed
+        self.val_fraction, self.test_fraction = val_fraction, test_fraction
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def source_files(self) -> list[Path]:
+        return [self.path]
+
+    def read_source(self) -> Parts:
+        return {"file": read_two_columns(self.path, self.columns, self.kind)}
+
+    def arrange(self, parts: Parts) -> Parts:
+        groups: dict[tuple[str, ...], list[Any]] = {}
+        for example in parts["file"]:
+            groups.setdefault(tuple(example[0]), []).append(example)
+        what = f"distinct {self.columns[0]}s in {self.path}"
+        return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
 
 
 def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tuple[str, str]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from plugboard.core.errors import ConfigError
+from plugboard.data.padding import pad_or_cut
 from plugboard.data.vocabulary import Vocabulary
+from plugboard.models import EvaluatedModule
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.decoders.base import Decoder
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
@@ -25,10 +26,12 @@ from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.decoding import Hypotheses, greedy_decode
 from plugboard.seq2seq.sequence_metrics import SequenceMetrics
 
-EVALUATION_SPLITS = ("val", "test", "test_long")
 
+class Seq2SeqModule(EvaluatedModule):
+    """logits = decoder(target prefix, encoder(source)); cross-entropy per target token."""
 
-class Seq2SeqModule(L.LightningModule):
+    progress_bar_metric = "exact_match"
+
     def __init__(
         self,
         encoder: Callable[..., Encoder],
@@ -57,7 +60,6 @@ class Seq2SeqModule(L.LightningModule):
         self.scheduler_monitor = scheduler_monitor
         self.label_smoothing, self.teacher_forcing_ratio = label_smoothing, teacher_forcing_ratio
         self.beam_size, self.max_output_length = beam_size, max_output_length
-        self.metrics = nn.ModuleDict({split: SequenceMetrics(self.vocabulary) for split in EVALUATION_SPLITS})
         self.compile_modules, self._modules_compiled = compile, False
 
     # ----- the model -----------------------------------------------------------------
@@ -99,46 +101,26 @@ class Seq2SeqModule(L.LightningModule):
         self.log("train/loss", loss, prog_bar=True, batch_size=batch.target.shape[0])
         return loss
 
-    def validation_step(self, batch: Seq2SeqBatch, batch_idx: int) -> None:
-        self._evaluate("val", batch, beam_size=1)
-
-    def test_step(self, batch: Seq2SeqBatch, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
-        """Also returns each example's outcome, which `TestExampleOutcomes` writes to the run dir."""
-        split = ("test", "test_long")[dataloader_idx]
-        predicted = self._evaluate(split, batch)
-        return {"split": split, "examples": _example_outcomes(predicted, batch, self.vocabulary)}
-
     def predict_step(self, batch: Seq2SeqBatch, batch_idx: int) -> list[list[str]]:
         """The decoded output tokens of each example (beam search when `model.beam_size > 1`)."""
         return [self.vocabulary.decode(row) for row in self.generate(batch).tokens.tolist()]
 
-    def _evaluate(self, split: str, batch: Seq2SeqBatch, beam_size: int | None = None) -> torch.Tensor:
+    # ----- evaluation: validation and test steps come from EvaluatedModule ---------------------
+    def evaluation_metrics(self) -> nn.Module:
+        return SequenceMetrics(self.vocabulary)
+
+    def evaluation_step(self, batch: Seq2SeqBatch, split: str) -> dict[str, Any] | None:
+        """Teacher-forced loss and token accuracy, then free-running decoding: greedy while
+        validating (quick, and what checkpointing watches), with `beam_size` when testing. A test
+        also returns each example's outcome (see `_example_outcomes`)."""
+        testing = self.trainer.testing
         logits = self.teacher_forced_logits(batch)
-        self.log(
-            f"{split}/loss",
-            self.loss(logits, batch.target),
-            batch_size=batch.target.shape[0],
-            add_dataloader_idx=False,
-            sync_dist=True,  # the mean over all processes under DDP
-        )
-        metrics = self.metrics[split]
+        self.log_loss(split, self.loss(logits, batch.target), batch.target.shape[0])
+        metrics = self.metrics_of(split)
         metrics.update_teacher_forced(logits, batch.target)
-        predicted = self.generate(batch, beam_size).tokens
+        predicted = self.generate(batch, beam_size=None if testing else 1).tokens
         metrics.update_decoded(predicted, batch.target, batch.references)
-        return predicted
-
-    def _log_split_metrics(self, split: str) -> None:
-        metrics = self.metrics[split]
-        for name, value in metrics.compute().items():
-            self.log(f"{split}/{name}", value, prog_bar=name == "exact_match", add_dataloader_idx=False)
-        metrics.reset()
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_split_metrics("val")
-
-    def on_test_epoch_end(self) -> None:
-        for split in ("test", "test_long"):
-            self._log_split_metrics(split)
+        return _example_outcomes(predicted, batch, self.vocabulary) if testing else None
 
     def configure_model(self) -> None:
         """With `compile=True`: `torch.compile` the encoder's and the decoder's forward.
@@ -180,8 +162,7 @@ def _example_outcomes(predicted: torch.Tensor, batch: Seq2SeqBatch, vocabulary: 
     the decoded ids up to the target's `<eos>`), and its `cer` (token edits over the target length)."""
     from torchmetrics.functional.text import word_error_rate
 
-    length = batch.target.shape[1]
-    fitted = F.pad(predicted, (0, max(0, length - predicted.shape[1])), value=vocabulary.pad_id)[:, :length]
+    fitted = pad_or_cut(predicted, batch.target.shape[1], vocabulary.pad_id)
     correct = ((fitted == batch.target) | ~batch.target_mask).all(dim=1)
     outputs, targets = (
         [" ".join(map(str, vocabulary.strip(row))) for row in ids.tolist()]

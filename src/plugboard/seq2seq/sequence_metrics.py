@@ -15,11 +15,11 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from torchmetrics.text import BLEUScore, CharErrorRate
 
+from plugboard.data.padding import pad_or_cut
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate, as_code_points
 
@@ -46,7 +46,7 @@ class SequenceMetrics(nn.Module):
     ) -> None:
         """predicted [B, L] decoded ids (with <eos>); target [B, T] gold ids (with <eos>);
         references [B, R, T'] every accepted output (rows of padding for none), default: target."""
-        self.exact_match.update(_fit_length(predicted, target.shape[1], self.vocabulary.pad_id), target)
+        self.exact_match.update(pad_or_cut(predicted, target.shape[1], self.vocabulary.pad_id), target)
         predicted_ids = [self.vocabulary.strip(row) for row in predicted.tolist()]
         target_ids = [self.vocabulary.strip(row) for row in target.tolist()]
         self.cer.update(
@@ -73,13 +73,6 @@ class SequenceMetrics(nn.Module):
     def reset(self) -> None:
         for name in _NAMES:
             getattr(self, name).reset()
-
-
-def _fit_length(predicted: torch.Tensor, length: int, pad_id: int) -> torch.Tensor:
-    """Pads or cuts decoded rows to the target length so they can be compared position-wise."""
-    if predicted.shape[1] >= length:
-        return predicted[:, :length]
-    return F.pad(predicted, (0, length - predicted.shape[1]), value=pad_id)
 
 
 def _as_words(ids: list[int]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import torch
 from torch import nn
@@ -11,6 +10,7 @@ from torch import nn
 from plugboard.modules.attention.base import Attention, Prepared
 from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
 from plugboard.modules.encoders.base import EncoderOutput
+from plugboard.modules.recurrent_state import CellName, carries_memory, cell_class_named, step_cell
 
 
 class RecurrentDecoder(Decoder):
@@ -20,6 +20,8 @@ class RecurrentDecoder(Decoder):
     `attention` is a partial (from the `model/attention` config group) completed here with
     the sizes only the decoder knows. What the attention computes from the encoder states
     alone (`prepare`: projected keys) is computed once per sequence and read by every step.
+    `cell` is the class of each layer's cell (`torch.nn.GRUCell`, `torch.nn.LSTMCell`, or a
+    partial of one from the config); an LSTM cell's memory is the state's `cell` entry.
     """
 
     def __init__(
@@ -30,25 +32,24 @@ class RecurrentDecoder(Decoder):
         embedding_size: int = 64,
         hidden_size: int = 128,
         num_layers: int = 1,
-        cell: Literal["gru", "lstm"] = "gru",
+        cell: Callable[..., nn.RNNCellBase] | CellName = nn.GRUCell,
         dropout: float = 0.0,
         input_feeding: bool = True,
         padding_idx: int = 0,
     ) -> None:
         super().__init__()
-        if cell not in ("gru", "lstm"):
-            raise ValueError(f"cell must be 'gru' or 'lstm', got {cell!r}.")
+        cell_class = cell_class_named(cell, "Cell") if isinstance(cell, str) else cell
         self.vocab_size, self.hidden_size, self.num_layers = vocab_size, hidden_size, num_layers
-        self.cell, self.input_feeding = cell, input_feeding
+        self.input_feeding = input_feeding
         self.attention = attention(query_size=hidden_size, key_size=encoder_size, value_size=encoder_size)
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=padding_idx)
         self.dropout = nn.Dropout(dropout)
         rnn_input = embedding_size + (hidden_size if input_feeding else 0)
         # Cells, not nn.GRU/nn.LSTM: one step at a time, a cell avoids re-packing the weights.
-        cell_class = nn.GRUCell if cell == "gru" else nn.LSTMCell
         self.cells = nn.ModuleList(
             cell_class(rnn_input if layer == 0 else hidden_size, hidden_size) for layer in range(num_layers)
         )
+        self.carries_memory = carries_memory(self.cells[0])
         self.init_projection = nn.Linear(encoder_size, num_layers * hidden_size)
         self.combine = nn.Linear(hidden_size + self.attention.output_size, hidden_size)
         self.output = nn.Linear(hidden_size, vocab_size)
@@ -64,21 +65,19 @@ class RecurrentDecoder(Decoder):
             "attentional": hidden.new_zeros(batch, self.hidden_size),
             "weights": source_mask.to(hidden.dtype) * 0.0,
         }
-        if self.cell == "lstm":
+        if self.carries_memory:
             state["cell"] = torch.zeros_like(hidden)
         return state
 
     def step(self, tokens, state, encoded, source_mask, prepared, need_weights=True):
         embedded = self.dropout(self.embedding(tokens))
         rnn_input = torch.cat([embedded, state["attentional"]], -1) if self.input_feeding else embedded
-        new_hidden, new_cell, layer_input = [], [], rnn_input
+        new_hidden, new_memory, layer_input = [], [], rnn_input
         for layer, cell in enumerate(self.cells):
-            if self.cell == "lstm":
-                hidden, memory = cell(layer_input, (state["hidden"][:, layer], state["cell"][:, layer]))
-                new_cell.append(memory)
-            else:
-                hidden = cell(layer_input, state["hidden"][:, layer])
+            memory = state["cell"][:, layer] if self.carries_memory else None
+            hidden, memory = step_cell(cell, layer_input, state["hidden"][:, layer], memory)
             new_hidden.append(hidden)
+            new_memory.append(memory)
             layer_input = self.dropout(hidden) if layer < len(self.cells) - 1 else hidden
         query = layer_input
         history = state["weights"] if self.attention.needs_previous_weights else None
@@ -98,6 +97,6 @@ class RecurrentDecoder(Decoder):
             "attentional": attentional,
             "weights": weights if weights is not None else state["weights"],
         }
-        if self.cell == "lstm":
-            new_state["cell"] = torch.stack(new_cell, dim=1)
+        if self.carries_memory:
+            new_state["cell"] = torch.stack(new_memory, dim=1)
         return logits, new_state, weights

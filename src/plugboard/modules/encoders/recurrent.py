@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
+from plugboard.modules.recurrent_state import CellName, cell_class_named, hidden_state
 
 
 class RecurrentEncoder(Encoder):
@@ -16,7 +17,8 @@ class RecurrentEncoder(Encoder):
 
     With `bidirectional=True` the two directions are concatenated and projected back to
     `hidden_size`, so the decoder and parameter-free attention see one size whatever the
-    encoder's shape.
+    encoder's shape. `cell` is the recurrent layer class (`torch.nn.GRU`, `torch.nn.LSTM`, or a
+    partial of one from the config), completed here with the sizes.
     """
 
     def __init__(
@@ -25,19 +27,17 @@ class RecurrentEncoder(Encoder):
         embedding_size: int = 64,
         hidden_size: int = 128,
         num_layers: int = 1,
-        cell: Literal["gru", "lstm"] = "gru",
+        cell: Callable[..., nn.RNNBase] | CellName = nn.GRU,
         bidirectional: bool = True,
         dropout: float = 0.0,
         padding_idx: int = 0,
     ) -> None:
         super().__init__()
-        if cell not in ("gru", "lstm"):
-            raise ValueError(f"cell must be 'gru' or 'lstm', got {cell!r}.")
+        recurrent_layer = cell_class_named(cell) if isinstance(cell, str) else cell
         self.output_size = hidden_size
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=padding_idx)
         self.dropout = nn.Dropout(dropout)
-        rnn_class = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = rnn_class(
+        self.rnn = recurrent_layer(
             embedding_size,
             hidden_size,
             num_layers=num_layers,
@@ -56,7 +56,7 @@ class RecurrentEncoder(Encoder):
         )
         packed_states, final = self.rnn(packed)
         states, _ = pad_packed_sequence(packed_states, batch_first=True, total_length=tokens.shape[1])
-        hidden = final[0] if isinstance(final, tuple) else final  # LSTM returns (h, c)
+        hidden = hidden_state(final)
         # Last layer's final hidden state of each direction: [directions, B, H] -> [B, directions*H]
         last_layer = hidden[-self.directions :].transpose(0, 1).reshape(tokens.shape[0], -1)
         return EncoderOutput(self.projection(states), torch.tanh(self.projection(last_layer)))
