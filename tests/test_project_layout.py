@@ -66,7 +66,8 @@ def test_the_core_imports_no_hydra_plugin():
 
 def _identifiers() -> set[str]:
     """Every name the project defines or uses in code, string values that look like names, config keys."""
-    names: set[str] = {path.stem for path in (SRC / "plugboard").rglob("*.py")}  # modules
+    modules = list((SRC / "plugboard").rglob("*.py"))
+    names: set[str] = {path.stem for path in modules} | {path.parent.name for path in modules} | {"plugboard"}
     for path in (SRC / "plugboard").rglob("*.py"):
         for node in ast.walk(_tree(path)):
             for field in ("name", "id", "attr", "arg"):

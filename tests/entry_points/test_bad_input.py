@@ -102,7 +102,7 @@ CASES = {
         ["text_predictor.beam_size=0 must be an integer >= 1", "text_predictor.heatmaps='maybe'"],
     ),
     "serve: a port that cannot exist": Case(
-        ["serve.py", "ckpt_path={checkpoint}", "port=70000"], ["port=70000 must be an integer in [1, 65535]"]
+        ["serve.py", "ckpt_path={checkpoint}", "port=70000"], ["port=70000 must be an integer in [0, 65535]"]
     ),
     "export: an unknown format": Case(
         ["export.py", "ckpt_path={checkpoint}", "format=tflite"],

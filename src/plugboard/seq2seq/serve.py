@@ -27,7 +27,7 @@ CONFIG_KEYS: dict[str, Any] = {
     **RUN_KEYS,
     "ckpt_path": str,
     "host": str,
-    "port": Annotated[int, Interval(ge=1, le=65535)],
+    "port": Annotated[int, Interval(ge=0, le=65535)],  # 0: any free port the system picks
     "device": str,
     "max_batch": Annotated[int, Ge(1)],
     "max_input_length": Annotated[int, Ge(1)],

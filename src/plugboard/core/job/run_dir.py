@@ -29,7 +29,6 @@ from omegaconf import DictConfig, OmegaConf, read_write
 from plugboard.core.checkpoints.resume import LAST, LAST_CHECKPOINT
 from plugboard.core.errors import ConfigError
 from plugboard.core.job.launch import Launch, log_file_of_rank
-from plugboard.core.job.ranks import global_rank
 
 log = logging.getLogger(__name__)  # no rank filter needed: only rank 0 claims
 
@@ -132,7 +131,9 @@ class OneRunDirPerJob(Callback):
     Composing a config creates nothing; the dir is claimed here, once, by rank 0."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        log_file_of_rank(config, global_rank())
+        launch = Launch.from_environment()
+        if launch is not None:  # Lightning's own DDP processes are named by their job name instead
+            log_file_of_rank(config, launch.rank)
         given = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
         if not str(given).startswith("${plugboard_run_dir:"):
             return  # a dir on the command line, e.g. rank 0's passed to Lightning's DDP processes
