@@ -124,6 +124,8 @@ def _describe_limit(limit: Any) -> str:
             if high == limit.min_length
             else f"of length >= {limit.min_length}"
         )
+    if isinstance(limit, at.Predicate):  # its function's docstring says what it asks for
+        return f"({(limit.func.__doc__ or limit.func.__name__).strip().splitlines()[0]})"
     symbols = {at.Gt: ">", at.Ge: ">=", at.Lt: "<", at.Le: "<="}
     for kind, symbol in symbols.items():
         if isinstance(limit, kind):
