@@ -156,6 +156,11 @@ def _parameters(target: str, path: str, problems: list[Problem]) -> Parameters |
     return _signature(function)
 
 
+def parameters_of(function: Any) -> Parameters | None:
+    """The parameters of a class's constructor (or a function): names, annotations, **kwargs."""
+    return _signature(function)
+
+
 def _signature(function: Any) -> Parameters | None:
     constructor = function.__init__ if inspect.isclass(function) else function
     try:
