@@ -41,7 +41,7 @@ def predict_data(cfg: DictConfig) -> dict[str, float]:
     from plugboard.core.checkpoints.rebuild import rebuild
     from plugboard.core.config.instantiate import instantiate_trainer
 
-    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
+    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"), paths=cfg.paths)
     if not is_overridden("predict_step", rebuilt.model):
         raise ConfigError(
             f"{type(rebuilt.model).__name__} has no predict_step, so predict.py has nothing to call. "

@@ -36,7 +36,7 @@ def predict_texts(
     `beam_size`: None keeps the checkpoint's `model.beam_size`; `heatmaps`: one attention PNG per
     input under `<run dir>/attention/`; `batch_size` inputs are decoded together on `device`.
     """
-    predictor = load_predictor(cfg.ckpt_path, device=device, batch_size=batch_size)
+    predictor = load_predictor(cfg.ckpt_path, device=device, batch_size=batch_size, paths=cfg.paths)
     predictions = predictor.predict(texts, beam_size=beam_size)
 
     output_dir = Path(cfg.paths.output_dir)
