@@ -53,7 +53,7 @@ def check_saved_config(config: Mapping[str, Any], metadata: Mapping[str, Any], s
     for part, expected in (("model", "LightningModule"), ("data", "LightningDataModule")):
         node = config.get(part)
         if not isinstance(node, Mapping) or "_target_" not in node:
-            raise UntrustedCheckpointError(f"{source}: the saved config has no {part} to rebuild ({part}).")
+            _refuse(source, part, node, f"is not a config with a _target_, so there is no {part} to rebuild")
         owners[part] = _trusted_object(node["_target_"], f"{part}._target_", source)
         if not (inspect.isclass(owners[part]) and issubclass(owners[part], _bases()[expected])):
             _refuse(source, f"{part}._target_", node["_target_"], f"is not a {expected} class")
@@ -266,7 +266,8 @@ def _trusted_object(target: Any, key: str, source: str) -> Any:
         return get_object(target)
     except Exception as error:  # the checkpoint may be older than a move: rebuild says how to convert
         raise UntrustedCheckpointError(
-            f"{source}: {key}={excerpt(target)} does not exist in this version of the project ({error}). If "
+            f"Refusing to rebuild from {source}: {key}={excerpt(target)} does not exist in this version of "
+            f"the project ({str(error).splitlines()[0][:200]}). If "
             "the checkpoint was written before a module moved, `python scripts/convert_checkpoint.py "
             f"{source} <new.ckpt>` writes a copy with the current class paths."
         ) from None
