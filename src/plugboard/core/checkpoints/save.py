@@ -1,6 +1,6 @@
 """How train.py writes a checkpoint: plain data only, into the run dir, without following a link.
 
-Lightning saves whatever a module passed to `save_hyperparameters`: a module written the
+Lightning saves whatever a module passed to save_hyperparameters: a module written the
 lightning-hydra-template way (`__init__(net: nn.Module, optimizer: partial, ...)`, then
 `self.save_hyperparameters(logger=False)`) puts an `nn.Module` and a `functools.partial` in
 the checkpoint, and its DataModule an OmegaConf `ListConfig`. `torch.load(weights_only=True)`

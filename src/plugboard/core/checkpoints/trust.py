@@ -34,29 +34,29 @@ from typing import Any
 
 from plugboard.core.checkpoints.bounds import excerpt
 from plugboard.core.checkpoints.positions import position, project_targets
-from plugboard.core.errors import PlugboardError
+from plugboard.core.checkpoints.saved_values import (  # noqa: F401 (MAX_INTEGER, check_saved_paths: public here too)
+    MAX_INTEGER,
+    UntrustedCheckpointError,
+    check_saved_paths,
+    check_values,
+    refuse,
+)
 
-MAX_INTEGER = 10_000_000  # sizes, counts and seeds in a saved model or data config
-MAX_LIST_LENGTH = 2_000_000  # e.g. a vocabulary in the saved metadata
 _UNKNOWN = object()
-
-
-class UntrustedCheckpointError(PlugboardError, ValueError):
-    """A saved config that asks for more than rebuilding a model of this project needs."""
 
 
 def check_saved_config(config: Mapping[str, Any], metadata: Mapping[str, Any], source: str) -> None:
     """Raises UntrustedCheckpointError, before anything is built, for anything else."""
-    _check_values(config, "", source)
-    _check_values(metadata, "metadata", source)
+    check_values(config, "", source)
+    check_values(metadata, "metadata", source)
     owners = {}
     for part, expected in (("model", "LightningModule"), ("data", "LightningDataModule")):
         node = config.get(part)
         if not isinstance(node, Mapping) or "_target_" not in node:
-            _refuse(source, part, node, f"is not a config with a _target_, so there is no {part} to rebuild")
+            refuse(source, part, node, f"is not a config with a _target_, so there is no {part} to rebuild")
         owners[part] = _trusted_object(node["_target_"], f"{part}._target_", source)
         if not (inspect.isclass(owners[part]) and issubclass(owners[part], _bases()[expected])):
-            _refuse(source, f"{part}._target_", node["_target_"], f"is not a {expected} class")
+            refuse(source, f"{part}._target_", node["_target_"], f"is not a {expected} class")
         _check_arguments(node, owners[part], part, source)
     for name, value in metadata.items():  # each entry becomes a keyword argument of model and data
         takers = [part for part, owner in owners.items() if _takes(owner, name)]
@@ -117,7 +117,7 @@ def _check_target_node(
     if verdict is False:
         from plugboard.core.config.annotation_judge import describe
 
-        _refuse(
+        refuse(
             source,
             f"{shown}._target_",
             target,
@@ -130,7 +130,7 @@ def _check_target_node(
             if annotation is None
             else f"has an annotation the check cannot judge ({annotation!r})"
         )
-        _refuse(
+        refuse(
             source,
             f"{shown}._target_",
             target,
@@ -224,42 +224,10 @@ def _kind(found: Any, node: Mapping[str, Any]) -> str:
     return f"a {name}" if inspect.isclass(found) else f"whatever {name}() returns"
 
 
-def _check_values(node: Any, path: str, source: str) -> None:
-    stack = [(node, path)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str) and "${" in value:
-            _refuse(
-                source,
-                where,
-                value,
-                "is an interpolation, which would run a resolver; saved configs hold values",
-            )
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
-            if where.startswith(("model", "data", "metadata")):
-                _refuse(
-                    source,
-                    where,
-                    value,
-                    f"is larger than {MAX_INTEGER:,}, more than any model here is built with",
-                )
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                if isinstance(key, str) and "${" in key:
-                    _refuse(source, where, key, "is an interpolation, which would run a resolver")
-                stack.append((item, f"{where}.{key}" if where else str(key)))
-        elif isinstance(value, list | tuple):
-            if len(value) > MAX_LIST_LENGTH:
-                _refuse(
-                    source, where, f"a list of {len(value):,}", f"is longer than {MAX_LIST_LENGTH:,} entries"
-                )
-            stack += [(item, f"{where}[{index}]") for index, item in enumerate(value)]
-
-
 def _trusted_object(target: Any, key: str, source: str) -> Any:
     """The class or function `target` names, imported only from a package the project's configs name."""
     if not isinstance(target, str) or target.split(".")[0] not in trusted_packages():
-        _refuse(source, key, target, f"is outside the packages this project's configs name ({_listed()})")
+        refuse(source, key, target, f"is outside the packages this project's configs name ({_listed()})")
     from hydra.utils import get_object
 
     try:
@@ -271,13 +239,6 @@ def _trusted_object(target: Any, key: str, source: str) -> Any:
             "the checkpoint was written before a module moved, `python scripts/convert_checkpoint.py "
             f"{source} <new.ckpt>` writes a copy with the current class paths."
         ) from None
-
-
-def _refuse(source: str, key: str, value: Any, why: str) -> None:
-    raise UntrustedCheckpointError(
-        f"Refusing to rebuild from {source}: {key}={excerpt(value)} {why}. Nothing was built or run. A saved "
-        "file may only rebuild what this project's code and config files admit at each place."
-    )
 
 
 @functools.cache
@@ -300,27 +261,3 @@ def _bases() -> dict[str, type]:
     import lightning as L
 
     return {"LightningModule": L.LightningModule, "LightningDataModule": L.LightningDataModule}
-
-
-def check_saved_paths(checkpoint: Mapping[str, Any], run_dir: str, source: str) -> None:
-    """Paths a checkpoint's callback states hold must lie inside the run being resumed.
-
-    Lightning restores ModelCheckpoint's record of best checkpoints when its saved `dirpath` is the
-    resumed run's (and may later delete those files as better ones arrive); from any other dirpath
-    it restores none of them. So a state whose dirpath says "this run" must point only inside it,
-    symlinks and `..` resolved.
-    """
-    from pathlib import Path
-
-    root = Path(run_dir).resolve()
-    for name, state in (checkpoint.get("callbacks") or {}).items():
-        dirpath = state.get("dirpath") if isinstance(state, Mapping) else None
-        if not isinstance(dirpath, str) or not Path(dirpath).resolve().is_relative_to(root):
-            continue
-        paths = [
-            state.get(key) for key in ("dirpath", "best_model_path", "kth_best_model_path", "last_model_path")
-        ]
-        paths += list((state.get("best_k_models") or {}).keys())
-        for path in filter(None, paths):
-            if not isinstance(path, str) or not Path(path).resolve().is_relative_to(root):
-                _refuse(source, f"callbacks.{name}", path, f"points outside the run being resumed ({root})")
