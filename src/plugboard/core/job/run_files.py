@@ -123,10 +123,13 @@ def check_run_dir(run_dir: str | Path) -> None:
     for folder, folders, files in os.walk(root):
         for name in folders + files:
             entry = Path(folder, name)
-            status = entry.lstat()
-            if entry.is_symlink():
+            try:
+                status = entry.lstat()
+            except FileNotFoundError:  # a temporary file another rank just renamed into place
+                continue
+            if stat.S_ISLNK(status.st_mode):
                 raise RunDirError(_planted(entry, "is a symbolic link"))
-            if not entry.is_dir() and status.st_nlink > 1:
+            if not stat.S_ISDIR(status.st_mode) and status.st_nlink > 1:
                 raise RunDirError(_planted(entry, "has other names (a hard link)"))
 
 
