@@ -93,7 +93,7 @@ SLOW = (
 ENTRY_POINTS = {
     "eval.py": [],
     "predict.py": ['inputs=["12 march 2021"]'],
-    "serve.py": ["port=0"],
+    "serve.py": ["port={free_port}"],  # refused before it would listen
     "export.py": ["format=torchscript"],
 }
 
@@ -104,12 +104,21 @@ ENTRY_POINTS = {
 )
 def test_every_entry_point_refuses_a_crafted_checkpoint(script: str, dates_checkpoint: Path, tmp_path: Path):
     path, sentinel = crafted(dates_checkpoint, "nested", tmp_path)
-    arguments = [f"ckpt_path={path}", *ENTRY_POINTS[script], "extras.print_config=false"]
+    given = [argument.format(free_port=_free_port()) for argument in ENTRY_POINTS[script]]
+    arguments = [f"ckpt_path={path}", *given, "extras.print_config=false"]
     result = run_entry_point(script, arguments, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in output, output[-3000:]
     assert "Refusing to rebuild" in output and "torch.save" in output
     assert not sentinel.exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_targets_are_indexed_by_where_the_composed_config_puts_them(tmp_path: Path):
