@@ -107,6 +107,10 @@ def test_checking_a_run_dir_finds_any_planted_link(run: Path, victim: Path):
     (run / ".hydra").mkdir()
     (run / ".hydra" / "config.yaml").write_text("a: 1\n")
     check_run_dir(run)  # a clean run dir passes
+    (run / "latest").symlink_to(run / ".hydra")  # a link within the run leads nowhere else
+    (run / "wandb").mkdir()
+    (run / "wandb" / "debug.log").symlink_to(victim)  # wandb links its own logs; it alone writes there
+    check_run_dir(run)
     (run / ".hydra" / "overrides.yaml").symlink_to(victim)
     with pytest.raises(RunDirError, match="overrides.yaml is a symbolic link"):
         check_run_dir(run)

@@ -11,7 +11,8 @@ link in it: writing through one would overwrite a file outside the run. So:
   link, and refuses one with other names (a hard link);
 - every folder on the way from the run dir to the file is opened without following a link;
 - a path that is not inside the run dir (`..`, an absolute path elsewhere) is refused;
-- `check_run_dir` walks a whole run dir and refuses it if it holds any link: Hydra writes
+- `check_run_dir` walks a whole run dir and refuses it if it holds a hard link or a symbolic link
+  that leads out of it (links within the run are fine, and `wandb/` is wandb's own): Hydra writes
   `.hydra/*` and its job log itself, so a resumed run dir is checked before Hydra starts (the
   Hydra callback `plugboard.core.job.run_dir.OneRunDirPerJob`);
 - a place that cannot be written (read-only, no permission, no space) is one paragraph.
@@ -33,6 +34,7 @@ from plugboard.core.errors import PlugboardError
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
 _NO_LINK = getattr(os, "O_NOFOLLOW", 0)
+THIRD_PARTY_FOLDER = "wandb"  # wandb's own folder in a run dir, with links it makes itself
 
 
 class RunDirError(PlugboardError, OSError):
@@ -114,30 +116,39 @@ def read_plain_text(path: str | Path, limit: int = 1 << 20) -> str | None:
 
 
 def check_run_dir(run_dir: str | Path) -> None:
-    """Refuses a run dir that is a link, or holds one (symlink or hard link) anywhere inside."""
+    """Refuses a run dir that is a link, or holds a hard link or a symlink leading out of it."""
     root = Path(run_dir)
     if root.is_symlink():
         raise RunDirError(_planted(root, "is a symbolic link", whole=True))
     if not root.is_dir():
         return
     for folder, folders, files in os.walk(root):
+        if Path(folder) == root and THIRD_PARTY_FOLDER in folders:
+            folders.remove(
+                THIRD_PARTY_FOLDER
+            )  # wandb links its own logs from there; nothing else writes there
         for name in folders + files:
             entry = Path(folder, name)
             try:
                 status = entry.lstat()
             except FileNotFoundError:  # a temporary file another rank just renamed into place
                 continue
-            if stat.S_ISLNK(status.st_mode):
-                raise RunDirError(_planted(entry, "is a symbolic link"))
+            if stat.S_ISLNK(status.st_mode) and not _leads_inside(entry, root):
+                raise RunDirError(_planted(entry, "is a symbolic link that leads out of the run"))
             if not stat.S_ISDIR(status.st_mode) and status.st_nlink > 1:
                 raise RunDirError(_planted(entry, "has other names (a hard link)"))
+
+
+def _leads_inside(link: Path, root: Path) -> bool:
+    """A link within the run to a place within the run (wandb's `latest-run`) writes nowhere else."""
+    return Path(os.path.realpath(link)).is_relative_to(Path(os.path.realpath(root)))
 
 
 def _planted(path: Path, what: str, whole: bool = False) -> str:
     where = "The run dir " if whole else ""
     return (
         f"{where}{path} {what}; writing there could overwrite a file outside the run, so nothing "
-        "was written. Plugboard never makes links in a run dir: someone else put it there. Remove it "
+        "was written. Plugboard never makes such a link: someone else put it there. Remove it "
         "(`rm` removes the link, not its target) after checking who did, or start a new run."
     )
 
