@@ -5,16 +5,20 @@
 Class paths in the saved config move to their current modules (`plugboard.models.*` ->
 `plugboard.seq2seq.*`, `plugboard.data.*` -> `plugboard.seq2seq.data.*`, ...), and the saved
 vocabulary becomes the data's metadata (`plugboard.core.handoff`). Weights are untouched. The
-file is read with `weights_only=True`, so converting runs no code from it.
+file is read as the entry points read it (`weights_only=True`, bounded), so converting runs no
+code from it.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from plugboard.core.checkpoints.load import CheckpointError, read_checkpoint
 
 # Old module prefix -> new one; the first that matches wins (longest first).
 MOVED = {
@@ -59,7 +63,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("source", type=Path, help="the checkpoint to convert")
     parser.add_argument("destination", type=Path, help="where to write the converted copy")
     args = parser.parse_args(argv)
-    checkpoint = torch.load(args.source, map_location="cpu", weights_only=True)
+    try:
+        checkpoint = read_checkpoint(args.source)
+        if not isinstance(checkpoint, dict) or "config" not in checkpoint:
+            raise CheckpointError(f"{args.source} holds no saved config: it was not written by train.py.")
+    except CheckpointError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     torch.save(convert(checkpoint), args.destination)
     print(f"Wrote {args.destination}")
 

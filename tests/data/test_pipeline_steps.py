@@ -99,7 +99,10 @@ def test_a_filter_that_drops_everything_names_itself_and_its_arguments() -> None
         ({"_target_": "plugboard.data.pipeline.lowercase.Lowercase", "side": "left"}, "one of 'source'"),
         ({"_target_": "plugboard.data.pipeline.lowercase.Lowercse"}, "no such step class"),
         ({"_target_": "plugboard.data.pipeline.strip.Strip", "colapse": True}, "unexpected keyword"),
-        ({"_target_": "plugboard.data.pipeline.matching.KeepMatching", "pattern": "(["}, "error"),
+        (
+            {"_target_": "plugboard.data.pipeline.matching.KeepMatching", "pattern": "(["},
+            "RE2 runs in linear time",
+        ),
         ({"_target_": "os.system", "command": "true"}, "not a pipeline step"),
     ],
     ids=["argument-kind", "side", "no-class", "unknown-argument", "bad-pattern", "not-a-step"],
@@ -149,3 +152,26 @@ def test_the_entry_points_show_a_bad_step_in_the_config_as_one_paragraph(tmp_pat
     message = user_message(error.value)
     assert "Pipeline step 2 (plugboard.data.Tokenise): no such step class" in message
     assert "\n" not in message
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time() -> None:
+    """`((\\d| )+)+x` makes Python's backtracking `re` run for hours on 30 digits; RE2 answers at once."""
+    import time
+
+    from plugboard.data.pipeline.matching import KeepMatching
+
+    step = KeepMatching(side="source", pattern=r"((\d| )+)+x")
+    started = time.perf_counter()
+    kept = step([("1 " * 20_000, "y"), ("1 2 x", "z")])
+    assert kept == [("1 2 x", "z")] and time.perf_counter() - started < 1.0
+
+
+def test_a_pattern_re2_cannot_run_is_refused_by_the_config_check(tmp_path) -> None:
+    """Before anything trains: a model would otherwise train, then fail to load its own pipeline."""
+    from helpers import compose_config
+
+    from plugboard.core.config.validation import find_problems
+
+    cfg = compose_config(["data=cmudict", "data.pipeline.1.pattern='(?=a)b'"], tmp_path)
+    (problem,) = find_problems(cfg, "train")
+    assert problem.key == "data.pipeline[1].pattern" and "linear time" in problem.what

@@ -6,8 +6,12 @@ LightningDataModule with `metadata`, and config files holding only `_target_`s a
 hyperparameters. Nothing tracked is edited. The copy then runs the real entry points:
 train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun and
 compare.py ranking by the family's own metric. README "Add your own model family" shows the
-same files. Its data are points, not text, so its DataModule is a plain `LightningDataModule`;
-a text family may subclass `plugboard.data.datamodule.PipelineDataModule` (tested on its own in
+same files. A second family is written the lightning-hydra-template way (a LightningModule taking
+an `nn.Module`, a partial optimizer and scheduler left unannotated, `save_hyperparameters`, a
+DataModule with a list argument): its checkpoints hold plain data, so it trains, evaluates,
+resumes and predicts by files only too. Its data are points, not text, so its DataModule is a
+plain `LightningDataModule`; a text family may subclass
+`plugboard.data.datamodule.PipelineDataModule` (tested on its own in
 tests/data/test_datamodule_base.py).
 """
 
@@ -168,3 +172,154 @@ def test_sweep_and_compare_a_new_family(project_with_a_new_family: Path, tmp_pat
     )
     ranked = run(copy, "compare.py", str(sweep))
     assert "acc" in ranked.stdout and "exact_match" not in ranked.stdout
+
+
+LHT_FAMILY = {
+    "src/mylab/__init__.py": '"""A family written the lightning-hydra-template way."""\n',
+    "src/mylab/nets.py": """
+import torch
+
+
+class SimpleNet(torch.nn.Module):
+    def __init__(self, input_size: int = 4, lin1_size: int = 16, output_size: int = 3):
+        super().__init__()
+        self.model = torch.nn.Sequential(
+            torch.nn.Linear(input_size, lin1_size), torch.nn.ReLU(), torch.nn.Linear(lin1_size, output_size)
+        )
+
+    def forward(self, x):
+        return self.model(x)
+""",
+    "src/mylab/lit.py": """
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+
+class LitClassifier(L.LightningModule):
+    def __init__(self, net: torch.nn.Module, optimizer, scheduler, compile: bool):
+        super().__init__()
+        self.save_hyperparameters(logger=False)
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.cross_entropy(self(x), y)
+        self.log("train/loss", loss)
+        return loss
+
+    def _evaluate(self, split, batch):
+        x, y = batch
+        logits = self(x)
+        self.log(f"{split}/loss", F.cross_entropy(logits, y))
+        self.log(f"{split}/acc", (logits.argmax(-1) == y).float().mean())
+
+    def validation_step(self, batch, batch_idx):
+        self._evaluate("val", batch)
+
+    def test_step(self, batch, batch_idx):
+        self._evaluate("test", batch)
+
+    def predict_step(self, batch, batch_idx):
+        return self(batch[0]).argmax(-1)
+
+    def configure_optimizers(self):
+        optimizer = self.hparams.optimizer(params=self.trainer.model.parameters())
+        if self.hparams.scheduler is not None:
+            scheduler = self.hparams.scheduler(optimizer=optimizer)
+            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": "val/loss"}}
+        return {"optimizer": optimizer}
+""",
+    "src/mylab/data.py": """
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class BlobsDataModule(L.LightningDataModule):
+    def __init__(self, train_val_test_split=(180, 60, 60), batch_size: int = 32):
+        super().__init__()
+        self.save_hyperparameters(logger=False)
+
+    def setup(self, stage=None):
+        generator = torch.Generator().manual_seed(0)
+        size = sum(self.hparams.train_val_test_split)
+        centres = 3 * torch.randn(3, 4, generator=generator)
+        labels = torch.randint(3, (size,), generator=generator)
+        points = centres[labels] + torch.randn(size, 4, generator=generator)
+        parts = torch.utils.data.random_split(
+            TensorDataset(points, labels), list(self.hparams.train_val_test_split), generator=generator
+        )
+        self.data_train, self.data_val, self.data_test = parts
+
+    def train_dataloader(self):
+        return DataLoader(self.data_train, batch_size=self.hparams.batch_size, shuffle=True)
+
+    def val_dataloader(self):
+        return DataLoader(self.data_val, batch_size=self.hparams.batch_size)
+
+    def test_dataloader(self):
+        return DataLoader(self.data_test, batch_size=self.hparams.batch_size)
+
+    def predict_dataloader(self):
+        return self.test_dataloader()
+""",
+    "configs/model/lht_mlp.yaml": """
+_target_: mylab.lit.LitClassifier
+optimizer:
+  _target_: torch.optim.Adam
+  _partial_: true
+  lr: 0.01
+  weight_decay: 0.0
+scheduler:
+  _target_: torch.optim.lr_scheduler.ReduceLROnPlateau
+  _partial_: true
+  mode: min
+  factor: 0.1
+  patience: 10
+net:
+  _target_: mylab.nets.SimpleNet
+  input_size: 4
+  lin1_size: 16
+  output_size: 3
+compile: false
+""",
+    "configs/data/lht_blobs.yaml": """
+_target_: mylab.data.BlobsDataModule
+train_val_test_split: [180, 60, 60]
+batch_size: 32
+""",
+}
+LHT_RUN = ["model=lht_mlp", "data=lht_blobs", "extras.print_config=false", "callbacks.rich_progress_bar=null"]
+
+
+def test_a_lightning_hydra_template_family_trains_evaluates_resumes_and_predicts(tmp_path_factory):
+    copy = copy_project(
+        tmp_path_factory.mktemp("lht") / "project",
+        parts=("src", "configs", "train.py", "eval.py", "predict.py", "pyproject.toml"),
+    )
+    for relative, text in LHT_FAMILY.items():
+        path = copy / relative
+        assert not path.exists(), f"{relative} would edit a file of the project"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.lstrip("\n"))
+
+    run(copy, "train.py", *LHT_RUN, "trainer.max_epochs=2")
+    (run_dir,) = (copy / "logs" / "train" / "runs").iterdir()
+    trained = record(run_dir)
+    assert trained["status"] == "done" and trained["metrics"]["test/acc"] > 0.5
+    run(copy, "eval.py", f"ckpt_path={trained['best_checkpoint']}", "extras.print_config=false")
+    (eval_dir,) = (copy / "logs" / "eval" / "runs").iterdir()
+    assert record(eval_dir)["metrics"]["test/acc"] == pytest.approx(trained["metrics"]["test/acc"])
+
+    run(copy, "train.py", *LHT_RUN, "trainer.max_epochs=3", "ckpt_path=last")
+    assert record(run_dir)["status"] == "done"
+    assert [path.name for path in (copy / "logs" / "train" / "runs").iterdir()] == [run_dir.name]
+
+    run(copy, "predict.py", f"ckpt_path={run_dir / 'checkpoints' / 'last.ckpt'}", "extras.print_config=false")
+    (predict_dir,) = (copy / "logs" / "predict" / "runs").iterdir()
+    predictions = (predict_dir / "predictions.jsonl").read_text().splitlines()
+    assert len(predictions) == 60 and {json.loads(line)["prediction"] for line in predictions} <= {0, 1, 2}

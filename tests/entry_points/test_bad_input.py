@@ -109,7 +109,8 @@ CASES = {
         ["format='tflite' must be one of 'onnx', 'torchscript'", "command line"],
     ),
     "a pipeline step that does not exist": Case(
-        ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"], ["step 1", "Strp"]
+        ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"],
+        ["data.pipeline[0]._target_", "Strp", "cannot be imported"],
     ),
 }
 

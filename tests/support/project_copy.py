@@ -18,7 +18,16 @@ from plugboard.core.paths import PROJECT_ROOT
 
 PACKAGE = "plugboard"
 # Version control, environments, run outputs, caches and build metadata.
-LEFT_OUT = (".git", ".venv", "logs", "__pycache__", ".*_cache", "*.egg-info", ".ipynb_checkpoints")
+LEFT_OUT = (
+    ".git",
+    ".venv",
+    "logs",
+    "__pycache__",
+    ".*_cache",
+    "*.egg-info",
+    ".ipynb_checkpoints",
+    ".hypothesis",
+)
 BLOCKER = 'raise ImportError("this copy of the project imported the original package at {root}")\n'
 
 

@@ -41,6 +41,7 @@ from plugboard.core.analysis import (
 )
 from plugboard.core.analysis.console import print_leaderboard, print_paired
 from plugboard.core.analysis.sweep import OVERRIDES_FILE
+from plugboard.core.job.run_files import replacing, write_text
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -160,11 +161,12 @@ def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Conso
     print_leaderboard(rows, metrics, jobs, higher_is_better, console, verdicts)
     output_dir = args.output or sweep_dirs[0]
     output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "leaderboard.md").write_text(markdown_table(rows, metrics, jobs, verdicts))
+    write_text(output_dir, "leaderboard.md", markdown_table(rows, metrics, jobs, verdicts))
     write_csv(rows, metrics, output_dir / "leaderboard.csv", verdicts)
     written = ["leaderboard.md", "leaderboard.csv"]
     if not args.no_plot:
-        plot_sweep(rows, metrics[0], args.curve_metric).savefig(output_dir / "leaderboard.png", dpi=120)
+        with replacing(output_dir, "leaderboard.png", binary=True) as file:
+            plot_sweep(rows, metrics[0], args.curve_metric).savefig(file, format="png", dpi=120)
         written.append("leaderboard.png")
     console.print(f"Wrote {', '.join(written)} to {output_dir}", soft_wrap=True)
 

@@ -16,7 +16,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from plugboard.core.checkpoints.rebuild import rebuild
     from plugboard.core.config.instantiate import instantiate_named, instantiate_trainer
 
-    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
+    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"), paths=cfg.paths)
     L.seed_everything(rebuilt.config.seed, workers=True)
     log.info(
         f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')}, trained with seed "

@@ -41,7 +41,7 @@ def predict_data(cfg: DictConfig) -> dict[str, float]:
     from plugboard.core.checkpoints.rebuild import rebuild
     from plugboard.core.config.instantiate import instantiate_trainer
 
-    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"))
+    rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"), paths=cfg.paths)
     if not is_overridden("predict_step", rebuilt.model):
         raise ConfigError(
             f"{type(rebuilt.model).__name__} has no predict_step, so predict.py has nothing to call. "
@@ -60,7 +60,7 @@ def predict_data(cfg: DictConfig) -> dict[str, float]:
             ) from None
         raise
     path = Path(cfg.paths.output_dir) / PREDICTIONS_FILE
-    count = write_jsonl(path, (item for batch in batches or [] for item in _rows(batch)))
+    count = write_jsonl(path.parent, path.name, (item for batch in batches or [] for item in _rows(batch)))
     log.info(f"{count} predictions written to {path}")
     return {"predictions": count}
 
@@ -89,10 +89,12 @@ def read_inputs(inputs: Sequence[object] | str | None, inputs_file: str | None) 
     return [str(text) for text in texts]
 
 
-def write_jsonl(path: Path, records: Any) -> int:
-    """One JSON object per line; returns how many were written."""
+def write_jsonl(run_dir: Path, name: str, records: Any) -> int:
+    """`<run_dir>/<name>`, one JSON object per line; returns how many were written."""
+    from plugboard.core.job.run_files import replacing
+
     count = 0
-    with path.open("w", encoding="utf-8") as file:
+    with replacing(run_dir, name) as file:
         for record in records:
             file.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1

@@ -30,7 +30,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         TestExampleOutcomes,
         last_checkpoint_every_epoch,
     )
-    from plugboard.core.checkpoints.resume import check_resumable, checkpoint_to_resume
+    from plugboard.core.checkpoints.resume import LAST, check_resumable, checkpoint_to_resume
+    from plugboard.core.checkpoints.save import RunDirCheckpointIO
     from plugboard.core.config.instantiate import (
         drop_monitors_without_validation,
         drop_progress_bars_if_disabled,
@@ -38,10 +39,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
         instantiate_trainer,
     )
     from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
+    from plugboard.core.job.run_dir import describe_resumed_run
 
     config = OmegaConf.to_container(cfg, resolve=True)
     output_dir = Path(cfg.paths.output_dir)
     resume_from = checkpoint_to_resume(cfg.get("ckpt_path"), output_dir)
+    if cfg.get("ckpt_path") == LAST:
+        log.info(f"ckpt_path=last: {describe_resumed_run(output_dir)}")
     L.seed_everything(cfg.seed, workers=True)
 
     log.info(f"Preparing data <{cfg.data._target_}>")
@@ -66,7 +70,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     callbacks = drop_progress_bars_if_disabled(callbacks, cfg.trainer.get("enable_progress_bar"))
     loggers = instantiate_named(cfg.get("logger"))
     trainer: L.Trainer = instantiate_trainer(
-        cfg.trainer, callbacks=[*callbacks, *safety], logger=loggers or False
+        cfg.trainer,
+        callbacks=[*callbacks, *safety],
+        logger=loggers or False,
+        plugins=[RunDirCheckpointIO(output_dir, config)],  # plain data, written link-safe
     )
     for logger in trainer.loggers:
         logger.log_hyperparams(config)

@@ -139,9 +139,12 @@ class Predictor:
         )
 
 
-def load_predictor(ckpt_path: str | Path, device: str = "cpu", batch_size: int = 64) -> Predictor:
-    """The model of a checkpoint written by train.py, ready to decode raw strings on `device`."""
-    rebuilt = rebuild(ckpt_path)
+def load_predictor(
+    ckpt_path: str | Path, device: str = "cpu", batch_size: int = 64, paths: DictConfig | None = None
+) -> Predictor:
+    """The model of a checkpoint written by train.py, ready to decode raw strings on `device`
+    (`paths`: the current run's, see `plugboard.core.checkpoints.rebuild`)."""
+    rebuilt = rebuild(ckpt_path, paths=paths)
     model, datamodule, run_cfg = (
         require_seq2seq(rebuilt, "predict.py and serve.py"),
         rebuilt.datamodule,

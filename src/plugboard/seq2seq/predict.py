@@ -13,6 +13,7 @@ from annotated_types import Ge
 from omegaconf import DictConfig
 
 from plugboard.core.job.logs import get_logger
+from plugboard.core.job.run_files import replacing
 from plugboard.core.predict import PREDICTIONS_FILE
 from plugboard.seq2seq.inference import Prediction, load_predictor
 
@@ -35,12 +36,12 @@ def predict_texts(
     `beam_size`: None keeps the checkpoint's `model.beam_size`; `heatmaps`: one attention PNG per
     input under `<run dir>/attention/`; `batch_size` inputs are decoded together on `device`.
     """
-    predictor = load_predictor(cfg.ckpt_path, device=device, batch_size=batch_size)
+    predictor = load_predictor(cfg.ckpt_path, device=device, batch_size=batch_size, paths=cfg.paths)
     predictions = predictor.predict(texts, beam_size=beam_size)
 
     output_dir = Path(cfg.paths.output_dir)
-    heatmaps = save_heatmaps(predictions, output_dir / HEATMAP_DIR) if heatmaps else {}
-    path = write_predictions(predictions, output_dir / PREDICTIONS_FILE, heatmaps)
+    heatmaps = save_heatmaps(predictions, output_dir, HEATMAP_DIR) if heatmaps else {}
+    path = write_predictions(predictions, output_dir, heatmaps)
     print_table(predictions)
     log.info(f"{len(predictions)} predictions written to {path}")
     if heatmaps:
@@ -48,15 +49,16 @@ def predict_texts(
     return {"inputs": len(predictions), "mean_score": sum(p.score for p in predictions) / len(predictions)}
 
 
-def write_predictions(predictions: list[Prediction], path: Path, heatmaps: dict[int, Path]) -> Path:
-    """One JSON object per line, in input order; `heatmap` is the PNG's path when one was drawn."""
-    with path.open("w", encoding="utf-8") as file:
+def write_predictions(predictions: list[Prediction], run_dir: Path, heatmaps: dict[int, Path]) -> Path:
+    """`<run_dir>/predictions.jsonl`: one JSON object per line, in input order; `heatmap` is the
+    PNG's path when one was drawn."""
+    with replacing(run_dir, PREDICTIONS_FILE) as file:
         for number, prediction in enumerate(predictions, start=1):
             record = prediction.as_dict()
             if number in heatmaps:
                 record["heatmap"] = str(heatmaps[number])
             file.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
+    return run_dir / PREDICTIONS_FILE
 
 
 def print_table(predictions: list[Prediction]) -> None:
@@ -73,7 +75,7 @@ def print_table(predictions: list[Prediction]) -> None:
     Console().print(table)
 
 
-def save_heatmaps(predictions: list[Prediction], directory: Path) -> dict[int, Path]:
+def save_heatmaps(predictions: list[Prediction], run_dir: Path, folder: str) -> dict[int, Path]:
     """One PNG per input: source tokens across, output tokens down. Empty when the model has no attention."""
     if predictions[0].attention is None:
         log.warning("This model's decoder returns no attention weights, so no heatmaps were drawn.")
@@ -87,6 +89,6 @@ def save_heatmaps(predictions: list[Prediction], directory: Path) -> dict[int, P
         panel = AttentionPanel(
             prediction.source_tokens, output, prediction.attention.numpy(), f"input {number}"
         )
-        paths[number] = directory / f"input_{number:03d}.png"
-        save_png(draw_attention([panel], "Attention weights"), paths[number])
+        paths[number] = run_dir / folder / f"input_{number:03d}.png"
+        save_png(draw_attention([panel], "Attention weights"), run_dir, paths[number])
     return paths

@@ -46,7 +46,7 @@ def serve(cfg: DictConfig) -> dict[str, float]:
     from plugboard.seq2seq.serving import create_app
 
     _require_free_port(cfg.host, cfg.port)
-    predictor = load_predictor(cfg.ckpt_path, device=cfg.device, batch_size=cfg.max_batch)
+    predictor = load_predictor(cfg.ckpt_path, device=cfg.device, batch_size=cfg.max_batch, paths=cfg.paths)
     app = create_app(
         predictor,
         max_batch=cfg.max_batch,

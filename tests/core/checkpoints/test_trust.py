@@ -34,6 +34,7 @@ ATTACKS = {
     "partial-called-later": lambda c, s: c["model"].update(optimizer={**writes(s), "_partial_": True}),
     "torch-save-at-the-top": lambda c, s: c.update(model=writes(s)),
     "interpolation": lambda c, s: c["model"].update(label_smoothing="${oc.env:HOME}"),
+    "interpolation-outside-model-and-data": lambda c, s: c.update(seed="${oc.env:HOME}"),
     "huge-size": lambda c, s: c["model"]["encoder"].update(hidden_size=10**9),
 }
 
@@ -53,9 +54,9 @@ def test_a_crafted_config_is_refused_before_anything_runs(
     attack: str, dates_checkpoint: Path, tmp_path: Path
 ):
     path, sentinel = crafted(dates_checkpoint, attack, tmp_path)
-    with pytest.raises(UntrustedCheckpointError, match="Refusing to rebuild"):
+    with pytest.raises(UntrustedCheckpointError, match="Refusing to rebuild") as raised:
         rebuild(path)
-    assert not sentinel.exists()
+    assert not sentinel.exists() and "\n" not in str(raised.value)
 
 
 def test_an_oversized_vocabulary_is_refused():
@@ -92,7 +93,7 @@ SLOW = (
 ENTRY_POINTS = {
     "eval.py": [],
     "predict.py": ['inputs=["12 march 2021"]'],
-    "serve.py": ["port=0"],
+    "serve.py": ["port={free_port}"],  # refused before it would listen
     "export.py": ["format=torchscript"],
 }
 
@@ -103,7 +104,8 @@ ENTRY_POINTS = {
 )
 def test_every_entry_point_refuses_a_crafted_checkpoint(script: str, dates_checkpoint: Path, tmp_path: Path):
     path, sentinel = crafted(dates_checkpoint, "nested", tmp_path)
-    arguments = [f"ckpt_path={path}", *ENTRY_POINTS[script], "extras.print_config=false"]
+    given = [argument.format(free_port=_free_port()) for argument in ENTRY_POINTS[script]]
+    arguments = [f"ckpt_path={path}", *given, "extras.print_config=false"]
     result = run_entry_point(script, arguments, tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in output, output[-3000:]
@@ -111,19 +113,42 @@ def test_every_entry_point_refuses_a_crafted_checkpoint(script: str, dates_check
     assert not sentinel.exists()
 
 
-def test_targets_written_in_flow_style_are_read_as_targets(tmp_path: Path, monkeypatch):
-    """`- {_target_: ...}` (how pipeline steps are listed) names a target as a block mapping does."""
-    from plugboard.core.checkpoints import trust
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_targets_are_indexed_by_where_the_composed_config_puts_them(tmp_path: Path):
+    """Flow style (`- {_target_: ...}`), group packages, `# @package` headers and `@` in defaults."""
+    from plugboard.core.checkpoints.positions import position, project_nodes
 
     (tmp_path / "data").mkdir()
+    (tmp_path / "model" / "net").mkdir(parents=True)
+    (tmp_path / "callbacks").mkdir()
     (tmp_path / "data" / "mine.yaml").write_text(
         "pipeline:\n  - {_target_: mylab.steps.Clean, side: both}\n"
-        "model: {_target_: 'mylab.models.Net', hidden: 3}\n"
+        "task: {_target_: 'mylab.tasks.Task', size: 3}\n"
         "head:\n  _target_: mylab.models.Head  # a comment\n"
     )
-    monkeypatch.setattr(trust, "CONFIG_DIR", tmp_path)
-    trust.named_targets.cache_clear()
-    try:
-        assert trust.named_targets() == {"mylab.steps.Clean", "mylab.models.Net", "mylab.models.Head"}
-    finally:
-        trust.named_targets.cache_clear()
+    (tmp_path / "model" / "net" / "mlp.yaml").write_text("_target_: mylab.nets.Mlp\n")
+    (tmp_path / "model" / "lht.yaml").write_text(
+        "defaults:\n  - net: mlp\n  - /callbacks/draw@_global_.callbacks\n  - _self_\n"
+        "_target_: mylab.models.Lit\noptimizer: {_target_: torch.optim.Adam, _partial_: true}\n"
+    )
+    (tmp_path / "model" / "everywhere.yaml").write_text("# @package _global_\nmodel:\n  _target_: mylab.B\n")
+    (tmp_path / "callbacks" / "draw.yaml").write_text("draw: {_target_: mylab.Draw}\n")
+    found = {(where, node["_target_"]) for where, node in project_nodes(tmp_path)}
+    assert found == {
+        ("data.pipeline[]", "mylab.steps.Clean"),
+        ("data.task", "mylab.tasks.Task"),
+        ("data.head", "mylab.models.Head"),
+        ("model.net", "mylab.nets.Mlp"),
+        ("model", "mylab.models.Lit"),
+        ("model.optimizer", "torch.optim.Adam"),
+        ("model", "mylab.B"),
+        ("callbacks.draw", "mylab.Draw"),
+    }
+    assert position("data.pipeline[12]._target_") == "data.pipeline[]"

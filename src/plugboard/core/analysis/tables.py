@@ -130,7 +130,9 @@ def write_csv(rows: list[Row], metrics: list[str], path: Path, verdicts: Verdict
     columns = [*varying_keys(rows), *(f"{m}_{s}" for m in metrics for s in statistics), "n"]
     if verdicts is not None:
         columns += ["p_value", "p_holm", "verdict"]
-    with open(path, "w", newline="") as file:
+    from plugboard.core.job.run_files import replacing
+
+    with replacing(path.parent, path.name) as file:  # a sweep dir: no link followed
         writer = csv.DictWriter(file, fieldnames=columns)
         writer.writeheader()
         writer.writerows(table_records(rows, metrics, verdicts))

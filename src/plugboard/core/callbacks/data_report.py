@@ -9,6 +9,7 @@ from pathlib import Path
 import lightning as L
 
 from plugboard.core.job.logs import get_logger
+from plugboard.core.job.run_files import write_text
 
 log = get_logger(__name__)
 DATA_REPORT = "data_report.json"
@@ -29,8 +30,8 @@ class DataReport(L.Callback):
         report = getattr(trainer.datamodule, "report", None)
         if stage != "fit" or not isinstance(report, Mapping) or not trainer.is_global_zero:
             return
-        path = self.output_dir / DATA_REPORT
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path = write_text(
+            self.output_dir, DATA_REPORT, json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        )
         sizes = ", ".join(f"{split} {part['examples']}" for split, part in report.get("splits", {}).items())
         log.info(f"Data report written to {path} ({sizes or 'no splits'})")

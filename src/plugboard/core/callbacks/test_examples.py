@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import torch
 
 from plugboard.core.analysis.examples import EXAMPLES_FILE
 from plugboard.core.job.logs import get_logger
+from plugboard.core.job.run_files import write_text
 
 log = get_logger(__name__)
 EXAMPLES_KEY, SPLIT_KEY, ID_KEY = "examples", "split", "id"
@@ -40,7 +40,8 @@ class TestExampleOutcomes(L.Callback):
     __test__ = False  # a class named Test* is not a pytest test
 
     def __init__(self, output_dir: str | Path) -> None:
-        self.path = Path(output_dir) / EXAMPLES_FILE
+        self.run_dir = Path(output_dir)
+        self.path = self.run_dir / EXAMPLES_FILE
         self.records: list[dict[str, Any]] = []
 
     def on_test_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -68,7 +69,7 @@ class TestExampleOutcomes(L.Callback):
             records = [record for part in gathered for record in part]
         if trainer.is_global_zero and records:
             records = unique_records(records)
-            write_records(records, self.path)
+            write_records(records, self.run_dir)
             log.info(f"Wrote the outcome of each of {len(records)} test examples to {self.path}")
 
 
@@ -108,9 +109,6 @@ def unique_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(unique.values(), key=order)
 
 
-def write_records(records: list[dict[str, Any]], path: Path) -> None:
-    """Writes through a temporary file, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text("".join(json.dumps(record) + "\n" for record in records))
-    os.replace(partial, path)
+def write_records(records: list[dict[str, Any]], run_dir: Path) -> Path:
+    """`<run_dir>/test_examples.jsonl`, through a temporary file, so a reader never sees half a file."""
+    return write_text(run_dir, EXAMPLES_FILE, "".join(json.dumps(record) + "\n" for record in records))

@@ -18,6 +18,7 @@ import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from plugboard.core.checkpoints.load import CONVERT, CheckpointError, load_checkpoint
+from plugboard.core.checkpoints.local_values import quiet_saved_inputs, with_local_values
 from plugboard.core.checkpoints.trust import check_saved_config
 from plugboard.core.handoff import METADATA_KEY, instantiate_with_metadata
 
@@ -33,20 +34,30 @@ class Rebuilt:
     path: Path
 
 
-def rebuild(ckpt_path: str | Path, data: DictConfig | None = None) -> Rebuilt:
+def rebuild(
+    ckpt_path: str | Path, data: DictConfig | None = None, paths: DictConfig | None = None
+) -> Rebuilt:
     """The model of `ckpt_path` and a DataModule: the saved one, or `data` merged over it.
 
     `data` with a `_target_` replaces the saved data config (`eval.py data=<other>`); without
-    one its keys change the saved config (`eval.py +data.split=length`).
+    one its keys change the saved config (`eval.py +data.split=length`). `paths`: the current
+    run's, for the folders a saved config may not choose (`plugboard.core.checkpoints.local_values`).
     """
     checkpoint = load_checkpoint(ckpt_path)
     metadata = checkpoint.get(METADATA_KEY) or {}
     check_saved_config(checkpoint["config"], metadata, str(ckpt_path))
-    config = OmegaConf.create(checkpoint["config"])
+    config = OmegaConf.create(with_local_values(checkpoint["config"], paths))
     model = _built(config.model, metadata, "model", ckpt_path)
     _load_weights(model, checkpoint["state_dict"], ckpt_path)
     datamodule = _built(_data_config(config.data, data), metadata, "data", ckpt_path)
+    if not data or "_target_" not in data:
+        quiet_saved_inputs(datamodule, _unless_given(checkpoint["config"]["data"], data), str(ckpt_path))
     return Rebuilt(model.eval(), datamodule, config, checkpoint, Path(ckpt_path))
+
+
+def _unless_given(saved: dict, requested: DictConfig | None) -> dict:
+    """The saved data arguments the user did not give anew on the command line."""
+    return {key: value for key, value in saved.items() if not requested or key not in requested}
 
 
 def _data_config(saved: DictConfig, requested: DictConfig | None) -> DictConfig:

@@ -2,137 +2,249 @@
 
 `torch.load(weights_only=True)` reads a checkpoint without running code, but rebuilding a model
 calls Hydra's `instantiate` on the config inside it, so the file would decide which callables
-run, with which arguments. Before anything is built, `check_saved_config` walks every
-`_target_` of the saved model and data configs, at any depth (`_partial_` ones called later and
-`_args_` included), and lets through only:
+run, with which arguments. Before anything is built, `check_saved_config` judges every `_target_`
+of the saved model and data configs and of the saved metadata, at any depth (`_partial_` ones
+called later, list items and `_args_` included), by its position and its type:
 
-- targets under a package this project's own config files name (`configs/**/*.yaml`: plugboard,
-  torch, lightning, and any package of a family added as files), so nothing else is imported;
-- that resolve to a *class* that is a subclass of what its place expects: the top-level `model`
-  a `LightningModule`, `data` a `LightningDataModule`, anything nested an `nn.Module`, optimizer,
-  learning-rate scheduler, torchmetrics `Metric`, Lightning module or DataModule; or a target
-  named verbatim in this project's configs (a task generator, a data pipeline step). The
-  saved metadata's targets (a pipeline's steps) pass the same check. `torch.save`,
-  `torch.hub.load` or a file-writing helper are none of these, whatever package they sit in.
+- its package must be one this project's own config files name (plugboard, torch, lightning, a
+  family added as files): importing an arbitrary module already runs code;
+- the top-level `model` must be a LightningModule class, `data` a LightningDataModule class;
+- any other target is an argument of the target above it, and is accepted only where
+  (a) that parameter's annotation admits what it builds, judged from the class alone by the
+  annotation judge config validation uses (`plugboard.core.config.annotation_judge.admits_class`:
+  `encoder: Callable[..., Encoder]` admits a partial of an Encoder, `label_smoothing: float` no
+  target at all), or (b) the parameter is unannotated (or its annotation cannot be judged) and a
+  config file of this project puts that same target at that same config path
+  (`plugboard.core.checkpoints.positions`). A function is accepted only where (a) admits the class
+  it declares it returns, or (b) holds for it.
 
-Values must be values: an interpolation (`${...}`, which would run a resolver) is refused, and
-integers and list lengths are bounded so a crafted size cannot exhaust memory. A user trusts
-their own package by naming its classes in a config file of the project (adding the family's
-files does that); a file from elsewhere can never extend the list.
+Values must be values: an interpolation (`${...}`, which would run a resolver) is refused
+anywhere in the saved config, and integers and list lengths are bounded so a crafted size cannot
+exhaust memory. A user trusts their own package by naming its classes in a config file of the
+project (adding the family's files does that); a file from elsewhere can never extend the list.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Iterator, Mapping
+import typing
+from collections.abc import Mapping
 from typing import Any
 
-from plugboard.core.errors import PlugboardError
-from plugboard.core.paths import CONFIG_DIR
+from plugboard.core.checkpoints.bounds import excerpt
+from plugboard.core.checkpoints.positions import position, project_targets
+from plugboard.core.checkpoints.saved_values import (  # noqa: F401 (MAX_INTEGER, check_saved_paths: public here too)
+    MAX_INTEGER,
+    UntrustedCheckpointError,
+    check_saved_paths,
+    check_values,
+    refuse,
+)
 
-MAX_INTEGER = 10_000_000  # sizes, counts and seeds in a saved model or data config
-MAX_LIST_LENGTH = 2_000_000  # e.g. a vocabulary in the saved metadata
-
-
-class UntrustedCheckpointError(PlugboardError, ValueError):
-    """A saved config that asks for more than rebuilding a model of this project needs."""
+_UNKNOWN = object()
 
 
 def check_saved_config(config: Mapping[str, Any], metadata: Mapping[str, Any], source: str) -> None:
-    """Raises UntrustedCheckpointError, before anything is imported or built, for anything else."""
-    _check_values(metadata, "metadata", source)
-    for key, target in _targets(metadata, "metadata"):  # e.g. a data pipeline's saved steps
-        _check_target(target, key, None, source)
+    """Raises UntrustedCheckpointError, before anything is built, for anything else."""
+    check_values(config, "", source)
+    check_values(metadata, "metadata", source)
+    owners = {}
     for part, expected in (("model", "LightningModule"), ("data", "LightningDataModule")):
         node = config.get(part)
         if not isinstance(node, Mapping) or "_target_" not in node:
-            raise UntrustedCheckpointError(f"{source}: the saved config has no {part} to rebuild ({part}).")
-        _check_values(node, part, source)
-        for key, target in _targets(node, part):
-            _check_target(target, key, expected if key == f"{part}._target_" else None, source)
+            refuse(source, part, node, f"is not a config with a _target_, so there is no {part} to rebuild")
+        owners[part] = _trusted_object(node["_target_"], f"{part}._target_", source)
+        if not (inspect.isclass(owners[part]) and issubclass(owners[part], _bases()[expected])):
+            refuse(source, f"{part}._target_", node["_target_"], f"is not a {expected} class")
+        _check_arguments(node, owners[part], part, source)
+    for name, value in metadata.items():  # each entry becomes a keyword argument of model and data
+        takers = [part for part, owner in owners.items() if _takes(owner, name)]
+        for part in takers:
+            _check_argument(value, owners[part], name, f"{part}.{name}", source, shown=f"metadata.{name}")
+        if not takers:
+            _check_argument(value, None, name, f"metadata.{name}", source)
 
 
-def _targets(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "_target_":
-                yield f"{path}._target_", value
-            else:
-                yield from _targets(value, f"{path}.{key}")
-    elif isinstance(node, list | tuple):
-        for index, value in enumerate(node):
-            yield from _targets(value, f"{path}[{index}]")
+def _check_arguments(node: Mapping[str, Any], owner: Any, path: str, source: str) -> None:
+    """Each argument of the node `owner` (a class or function) is built from."""
+    for key, value in node.items():
+        if key == "_args_" and isinstance(value, list):
+            for index, item in enumerate(value):
+                _check_argument(item, owner, index, f"{path}._args_[{index}]", source)
+        elif not str(key).startswith("_"):
+            _check_argument(value, owner, str(key), f"{path}.{key}", source)
 
 
-def _check_values(node: Any, path: str, source: str) -> None:
-    if isinstance(node, str) and "${" in node:
-        _refuse(
-            source, path, node, "is an interpolation, which would run a resolver; saved configs hold values"
+def _check_argument(
+    value: Any,
+    owner: Any,
+    parameter: str | int,
+    path: str,
+    source: str,
+    annotation: Any = _UNKNOWN,
+    shown: str | None = None,
+) -> None:
+    """A value given to `parameter` of `owner`; inside lists and mappings, each item."""
+    if annotation is _UNKNOWN:
+        annotation = annotation_of(owner, parameter)
+    if isinstance(value, Mapping) and "_target_" in value:
+        _check_target_node(value, annotation, owner, parameter, path, source, shown or path)
+    elif isinstance(value, Mapping | list | tuple):
+        from plugboard.core.config.annotation_judge import item_annotation
+
+        item = item_annotation(annotation) if annotation is not None else None
+        pairs = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, child in pairs:
+            place = f"[{key}]" if isinstance(key, int) else f".{key}"
+            shown_child = f"{shown}{place}" if shown else None
+            _check_argument(child, owner, parameter, f"{path}{place}", source, item, shown_child)
+
+
+def _check_target_node(
+    node: Mapping[str, Any],
+    annotation: Any,
+    owner: Any,
+    parameter: str | int,
+    path: str,
+    source: str,
+    shown: str,
+) -> None:
+    target = node["_target_"]
+    found = _trusted_object(target, f"{shown}._target_", source)
+    verdict = _verdict(found, annotation, node.get("_partial_") is True)
+    where = _parameter_name(owner, parameter)
+    if verdict is False:
+        from plugboard.core.config.annotation_judge import describe
+
+        refuse(
+            source,
+            f"{shown}._target_",
+            target,
+            f"builds {_kind(found, node)}, where {where} is annotated {describe(annotation)}, which "
+            "admits no such object",
         )
-    elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INTEGER:
-        _refuse(source, path, node, f"is larger than {MAX_INTEGER:,}, more than any model here is built with")
-    elif isinstance(node, Mapping):
-        for key, value in node.items():
-            _check_values(value, f"{path}.{key}", source)
-    elif isinstance(node, list | tuple):
-        if len(node) > MAX_LIST_LENGTH:
-            _refuse(source, path, f"a list of {len(node):,}", f"is longer than {MAX_LIST_LENGTH:,} entries")
-        for index, value in enumerate(node):
-            _check_values(value, f"{path}[{index}]", source)
+    if verdict is None and target not in project_targets().get(position(path), frozenset()):
+        why = (
+            "has no annotation"
+            if annotation is None
+            else f"has an annotation the check cannot judge ({annotation!r})"
+        )
+        refuse(
+            source,
+            f"{shown}._target_",
+            target,
+            f"is given to {where}, which {why}, and no config file of this project puts {target} at "
+            f"{position(path)}. Annotate {where} with the type it takes (e.g. `net: torch.nn.Module`, "
+            "`optimizer: Callable[..., torch.optim.Optimizer]`), or name the target at that place in a "
+            "config file of the project",
+        )
+    _check_arguments(node, found, path, source)
 
 
-def _check_target(target: Any, key: str, expected: str | None, source: str) -> None:
+def _verdict(found: Any, annotation: Any, partial: bool) -> bool | None:
+    """(a): whether the annotation admits what the node builds; None: it cannot say, (b) decides."""
+    from plugboard.core.config.annotation_judge import admits_class
+
+    if annotation is None:
+        return None
+    if inspect.isclass(found):
+        return admits_class(annotation, found, partial)
+    returned = _return_class(found)
+    if returned is None:  # a function that declares no class: only (b) may admit it
+        return None if admits_class(annotation, object, partial) is None else False
+    return admits_class(annotation, returned, partial)
+
+
+def _return_class(function: Any) -> type | None:
+    try:
+        returned = typing.get_type_hints(function).get("return")
+    except Exception:  # annotations that do not resolve
+        return None
+    return returned if inspect.isclass(returned) and returned is not type(None) else None
+
+
+def annotation_of(owner: Any, parameter: str | int) -> Any:
+    """The annotation of `parameter` (a name, or a position of `_args_`) of `owner`, looked up in
+    the classes a `**kwargs` constructor hands it to; None when unannotated or unknown."""
+    from plugboard.core.config.validation import parameters_of
+
+    if owner is None:
+        return None
+    candidates = inspect.getmro(owner) if inspect.isclass(owner) else (owner,)
+    for candidate in candidates:
+        if candidate is object:
+            break
+        found = parameters_of(candidate)
+        if found is None:
+            return None
+        name = _positional_name(candidate, parameter) if isinstance(parameter, int) else parameter
+        if name in found.names:
+            return found.hints.get(name)
+        if not found.takes_any:
+            return None
+    return None
+
+
+def _positional_name(owner: Any, index: int) -> str | None:
+    try:
+        signature = inspect.signature(owner)
+    except (TypeError, ValueError):
+        return None
+    names = [
+        parameter.name
+        for parameter in signature.parameters.values()
+        if parameter.kind
+        in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD, parameter.VAR_POSITIONAL)
+    ]
+    return names[min(index, len(names) - 1)] if names else None
+
+
+def _takes(owner: Any, name: str) -> bool:
+    from plugboard.core.handoff import _takes as takes_keyword
+
+    return takes_keyword({"_target_": f"{owner.__module__}.{owner.__qualname__}"}, name)
+
+
+def _parameter_name(owner: Any, parameter: str | int) -> str:
+    owner_name = (
+        getattr(owner, "__qualname__", "the metadata hand-off") if owner is not None else "no parameter"
+    )
+    return (
+        f"`{owner_name}`'s argument {parameter}"
+        if isinstance(parameter, int)
+        else f"{owner_name}.{parameter}"
+    )
+
+
+def _kind(found: Any, node: Mapping[str, Any]) -> str:
+    name = f"{found.__module__}.{getattr(found, '__qualname__', found)}"
+    if node.get("_partial_") is True:
+        return f"a partial of {name}"
+    return f"a {name}" if inspect.isclass(found) else f"whatever {name}() returns"
+
+
+def _trusted_object(target: Any, key: str, source: str) -> Any:
+    """The class or function `target` names, imported only from a package the project's configs name."""
     if not isinstance(target, str) or target.split(".")[0] not in trusted_packages():
-        _refuse(source, key, target, f"is outside the packages this project's configs name ({_listed()})")
-    if target in named_targets() and expected is None:
-        return
+        refuse(source, key, target, f"is outside the packages this project's configs name ({_listed()})")
     from hydra.utils import get_object
 
     try:
-        found = get_object(target)
+        return get_object(target)
     except Exception as error:  # the checkpoint may be older than a move: rebuild says how to convert
         raise UntrustedCheckpointError(
-            f"{source}: {key}={target!r} does not exist in this version of the project ({error}). If the "
-            "checkpoint was written before a module moved, `python scripts/convert_checkpoint.py "
+            f"Refusing to rebuild from {source}: {key}={excerpt(target)} does not exist in this version of "
+            f"the project ({str(error).splitlines()[0][:200]}). If "
+            "the checkpoint was written before a module moved, `python scripts/convert_checkpoint.py "
             f"{source} <new.ckpt>` writes a copy with the current class paths."
         ) from None
-    bases = _bases()
-    allowed = (bases[expected],) if expected else tuple(bases.values())
-    if not (inspect.isclass(found) and issubclass(found, allowed)):
-        wanted = expected or "an nn.Module, optimizer, scheduler, metric, LightningModule or DataModule"
-        _refuse(source, key, target, f"is not a {wanted} class")
-
-
-def _refuse(source: str, key: str, value: Any, why: str) -> None:
-    raise UntrustedCheckpointError(
-        f"Refusing to rebuild from {source}: {key}={value!r} {why}. Nothing was imported or run. A saved "
-        "file may only rebuild classes of this project's kind; if you wrote this target yourself, name "
-        "it in a config file of the project (e.g. configs/model/<yours>.yaml) to trust it."
-    )
 
 
 @functools.cache
 def named_targets() -> frozenset[str]:
-    """Every `_target_` written in this project's own config files, in any YAML style (block or
-    flow, `{_target_: ...}` inside a list included)."""
-    import yaml
-
-    found: set[str] = set()
-
-    def collect(node: Any) -> None:
-        if isinstance(node, Mapping):
-            if isinstance(node.get("_target_"), str):
-                found.add(node["_target_"])
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    for path in CONFIG_DIR.rglob("*.yaml"):
-        collect(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return frozenset(found)
+    """Every `_target_` written in this project's own config files (any YAML style)."""
+    return frozenset(target for targets in project_targets().values() for target in targets)
 
 
 @functools.cache
@@ -147,39 +259,5 @@ def _listed() -> str:
 @functools.cache
 def _bases() -> dict[str, type]:
     import lightning as L
-    import torch
-    from torchmetrics import Metric
 
-    return {
-        "LightningModule": L.LightningModule,
-        "LightningDataModule": L.LightningDataModule,
-        "Module": torch.nn.Module,
-        "Optimizer": torch.optim.Optimizer,
-        "LRScheduler": torch.optim.lr_scheduler.LRScheduler,
-        "ReduceLROnPlateau": torch.optim.lr_scheduler.ReduceLROnPlateau,
-        "Metric": Metric,
-    }
-
-
-def check_saved_paths(checkpoint: Mapping[str, Any], run_dir: str, source: str) -> None:
-    """Paths a checkpoint's callback states hold must lie inside the run being resumed.
-
-    Lightning restores ModelCheckpoint's record of best checkpoints when its saved `dirpath` is the
-    resumed run's (and may later delete those files as better ones arrive); from any other dirpath
-    it restores none of them. So a state whose dirpath says "this run" must point only inside it,
-    symlinks and `..` resolved.
-    """
-    from pathlib import Path
-
-    root = Path(run_dir).resolve()
-    for name, state in (checkpoint.get("callbacks") or {}).items():
-        dirpath = state.get("dirpath") if isinstance(state, Mapping) else None
-        if not isinstance(dirpath, str) or not Path(dirpath).resolve().is_relative_to(root):
-            continue
-        paths = [
-            state.get(key) for key in ("dirpath", "best_model_path", "kth_best_model_path", "last_model_path")
-        ]
-        paths += list((state.get("best_k_models") or {}).keys())
-        for path in filter(None, paths):
-            if not isinstance(path, str) or not Path(path).resolve().is_relative_to(root):
-                _refuse(source, f"callbacks.{name}", path, f"points outside the run being resumed ({root})")
+    return {"LightningModule": L.LightningModule, "LightningDataModule": L.LightningDataModule}

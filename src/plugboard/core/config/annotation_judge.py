@@ -50,6 +50,61 @@ def accepts(annotation: Any, value: Any) -> bool:
     return False
 
 
+def admits_class(annotation: Any, cls: type, partial: bool = False) -> bool | None:
+    """Whether what a `_target_` of class `cls` builds (an instance, or with `partial` a partial of
+    the class) is what `annotation` asks for, judged from the class alone, never by building one.
+
+    `Callable[..., C]` admits a partial of a subclass of C; a class annotation C admits an instance
+    of a subclass of C, and a partial of one (a factory of Cs, as lightning-hydra-template passes an
+    optimizer); `float` or `Literal[...]` admit no target. None when the annotation cannot say
+    (`Any`, `object`, `Callable[..., Any]`, `functools.partial`, a TypeVar, a protocol).
+    """
+    if not judgeable(annotation):
+        return None
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if annotation is Any or annotation is object or annotation is functools.partial:
+        return None
+    if origin is Annotated:
+        return admits_class(arguments[0], cls, partial)
+    if origin in (typing.Union, types.UnionType):
+        verdicts = [admits_class(member, cls, partial) for member in arguments if member is not type(None)]
+        return True if True in verdicts else None if None in verdicts else False
+    if annotation is collections.abc.Callable or origin is collections.abc.Callable:
+        returned = arguments[-1] if arguments else Any
+        return admits_class(returned, cls) if partial else None
+    if isinstance(annotation, type) and not isinstance(annotation, typing.TypeVar):
+        try:
+            return issubclass(cls, annotation)
+        except TypeError:  # a protocol that cannot be checked at run time
+            return None
+    if origin in (Literal, type):
+        return False
+    if isinstance(origin, type):  # list[int], dict[str, Any]: the container class
+        return issubclass(cls, origin)
+    return None
+
+
+def item_annotation(annotation: Any) -> Any:
+    """What one item of a list (or one value of a mapping) annotated `annotation` may be; None
+    when it does not say (`Sequence[Step | None] | None` -> `Step | None`)."""
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return item_annotation(arguments[0])
+    if origin in (typing.Union, types.UnionType):
+        items = [item_annotation(member) for member in arguments if member is not type(None)]
+        items = [item for item in items if item is not None]
+        return typing.Union[tuple(items)] if items else None  # noqa: UP007 (built from a tuple)
+    if not isinstance(origin, type) or not arguments:
+        return None
+    if issubclass(origin, collections.abc.Mapping):
+        return arguments[-1]
+    if issubclass(origin, tuple) and not (len(arguments) == 2 and arguments[1] is Ellipsis):
+        return typing.Union[arguments]  # noqa: UP007 (a fixed tuple: any of its item types)
+    if issubclass(origin, collections.abc.Iterable):
+        return arguments[0]
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _adapter(annotation: Any) -> TypeAdapter | None:
     try:
@@ -81,6 +136,8 @@ def describe(annotation: Any) -> str:
         return " or ".join(describe(argument) for argument in arguments)
     if origin is Literal:
         return "one of " + ", ".join(repr(argument) for argument in arguments)
+    if origin is collections.abc.Callable:  # Callable[..., Encoder]
+        return f"a callable returning {describe(arguments[-1])}" if arguments else "a callable"
     if origin in (dict, collections.abc.Mapping) and len(arguments) == 2:  # dict[str, str]
         return f"a mapping of {_plural(describe(arguments[0]))} to {_plural(describe(arguments[1]))}"
     if origin is not None and arguments:  # list[int], tuple[float, float], Sequence[...]
@@ -124,6 +181,8 @@ def _describe_limit(limit: Any) -> str:
             if high == limit.min_length
             else f"of length >= {limit.min_length}"
         )
+    if isinstance(limit, at.Predicate):  # its function's docstring says what it asks for
+        return f"({(limit.func.__doc__ or limit.func.__name__).strip().splitlines()[0]})"
     symbols = {at.Gt: ">", at.Ge: ">=", at.Lt: "<", at.Le: "<="}
     for kind, symbol in symbols.items():
         if isinstance(limit, kind):

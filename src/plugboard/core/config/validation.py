@@ -18,6 +18,7 @@ the first job starts (`plugboard.core.config.preflight`).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import typing
 from collections.abc import Mapping
@@ -137,6 +138,10 @@ def _check_node(node: DictConfig, prefix: str, problems: list[Problem]) -> None:
         table = None if hint is not None and has_constraints(hint) else constraint_for(target, name)
         if table is not None and plain is not None and not accepts(table, plain):
             problems.append(Problem(path, plain, f"must be {describe(table)}", interpolation))
+        if isinstance(value, ListConfig):  # targets listed (pipeline steps): each judged as a node
+            for index, item in enumerate(value):
+                if isinstance(item, DictConfig) and "_target_" in item:
+                    _check_node(item, f"{path}[{index}].", problems)
 
 
 def _parameters(target: str, path: str, problems: list[Problem]) -> Parameters | None:
@@ -151,14 +156,20 @@ def _parameters(target: str, path: str, problems: list[Problem]) -> Parameters |
     return _signature(function)
 
 
+def parameters_of(function: Any) -> Parameters | None:
+    """The parameters of a class's constructor (or a function): names, annotations, **kwargs."""
+    return _signature(function)
+
+
 def _signature(function: Any) -> Parameters | None:
     constructor = function.__init__ if inspect.isclass(function) else function
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin without a signature: nothing to judge
         return None
-    try:
-        hints = typing.get_type_hints(constructor, include_extras=True)
+    try:  # a dataclass's generated __init__ cannot resolve its annotations: the class can
+        owner = function if dataclasses.is_dataclass(function) else constructor
+        hints = typing.get_type_hints(owner, include_extras=True)
     except Exception as error:  # annotations that do not resolve: judge the names only
         name = f"{function.__module__}.{function.__qualname__}"
         _say_once(name, f"its annotations do not resolve ({type(error).__name__}: {error})")

@@ -4,6 +4,7 @@ entry.py        entry_point: the one decorator around hydra.main (quick --help)
 run.py          run_job: config check, run record, user errors, sweep behaviour; objective
 record.py       metrics.json and run_info.json, the job's record for people and compare.py
 run_dir.py      the one dir a job writes into: named, claimed, agreed by every process
+run_files.py    every write into a run dir: no link followed, temporary file + rename
 launch.py       the processes of a job (torchrun, srun, Lightning's DDP) and the
                 process-wide state a job changes while it runs (all of it, documented there)
 ranks.py        global_rank, rank_zero_only: one answer to "which process am I"

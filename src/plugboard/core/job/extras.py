@@ -15,6 +15,7 @@ import rich.tree
 from omegaconf import DictConfig, OmegaConf
 
 from plugboard.core.job.ranks import rank_zero_only
+from plugboard.core.job.run_files import replacing
 
 FIRST_FIELDS = ("data", "model", "callbacks", "logger", "trainer", "paths", "extras")
 CONFIG_TREE_FILE = "config_tree.log"
@@ -26,7 +27,7 @@ def apply_extras(cfg: DictConfig, output_dir: Path) -> None:
     if extras.get("ignore_warnings"):
         warnings.filterwarnings("ignore")
     if extras.get("print_config"):
-        print_config_tree(cfg, save_to=Path(output_dir) / CONFIG_TREE_FILE)
+        print_config_tree(cfg, run_dir=Path(output_dir))
 
 
 def config_tree(cfg: DictConfig, order: Sequence[str] = FIRST_FIELDS) -> rich.tree.Tree:
@@ -41,9 +42,10 @@ def config_tree(cfg: DictConfig, order: Sequence[str] = FIRST_FIELDS) -> rich.tr
     return tree
 
 
-def print_config_tree(cfg: DictConfig, save_to: Path | None = None) -> None:
+def print_config_tree(cfg: DictConfig, run_dir: Path | None = None) -> None:
+    """Prints the tree, and keeps a copy as `<run_dir>/config_tree.log` when a run dir is given."""
     tree = config_tree(cfg)
     rich.print(tree)
-    if save_to is not None:
-        with open(save_to, "w") as file:
+    if run_dir is not None:
+        with replacing(run_dir, CONFIG_TREE_FILE) as file:
             rich.print(tree, file=file)

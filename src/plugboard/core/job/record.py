@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import subprocess
 import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from plugboard.core.job.ranks import rank_zero_only
+from plugboard.core.job.run_files import read_plain_text, write_text
 from plugboard.core.paths import PROJECT_ROOT
 
 METRICS_FILE = "metrics.json"
+RUN_INFO_FILE = "run_info.json"
+STARTED = "started"  # seconds since the epoch, in run_info.json
 LIBRARIES = ("torch", "lightning", "hydra-core", "omegaconf", "torchmetrics")
 
 
@@ -23,12 +28,7 @@ def write_metrics(
 ) -> Path:
     """Writes `{"status": "done" | "failed", "metrics": {...}, ...}` atomically."""
     record = {"status": status, "metrics": metrics or {}, **fields}
-    path = Path(output_dir) / METRICS_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    temporary.replace(path)
-    return path
+    return write_text(output_dir, METRICS_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any] | None:
@@ -38,15 +38,31 @@ def read_metrics(run_dir: Path) -> dict[str, Any] | None:
 
 @rank_zero_only
 def write_run_info(output_dir: Path) -> None:
-    """The provenance of a run: command line, git commit (and whether the tree was dirty), versions."""
+    """The provenance of a run: command line, git commit (and whether the tree was dirty), versions,
+    and when the run first started (kept when it is resumed: `ckpt_path=last` picks runs by it)."""
     info = {
+        STARTED: recorded_start(output_dir) or time.time(),
         "command": [Path(sys.executable).name, *sys.argv],
         "git": _git_state(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "libraries": {name: _version(name) for name in LIBRARIES},
     }
-    Path(output_dir, "run_info.json").write_text(json.dumps(info, indent=2) + "\n")
+    write_text(output_dir, RUN_INFO_FILE, json.dumps(info, indent=2) + "\n")
+
+
+def recorded_start(run_dir: Path) -> float | None:
+    """When the run in `run_dir` first started (seconds since the epoch), as its run_info.json or
+    metrics.json recorded it; None when neither records a number."""
+    for name in (RUN_INFO_FILE, METRICS_FILE):
+        text = read_plain_text(Path(run_dir, name))
+        try:
+            started = json.loads(text).get(STARTED) if text is not None else None
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(started, int | float) and not isinstance(started, bool) and math.isfinite(started):
+            return float(started)
+    return None
 
 
 def _git_state() -> dict[str, Any] | None:

@@ -118,9 +118,14 @@ def objective(metrics: dict[str, float] | None, name: str | None) -> float | Non
 
 def _check(cfg: DictConfig, entry_point: str, keys: Mapping[str, Any] | None) -> None:
     """What can be known wrong before anything is built or printed: every bad value at once."""
+    from plugboard.core.checkpoints.load import check_is_checkpoint_file
+    from plugboard.core.checkpoints.resume import LAST
     from plugboard.core.config import check_config  # imports the classes it checks
 
     check_config(cfg, entry_point, keys)
+    checkpoint = cfg.get("ckpt_path")
+    if isinstance(checkpoint, str) and checkpoint != LAST and Path(checkpoint).exists():
+        check_is_checkpoint_file(checkpoint)  # an empty, text or other file: said before the tree
 
 
 def _finished_record(output_dir: Path, overrides: list[str]) -> dict | None:

@@ -18,8 +18,10 @@ import json
 import logging
 import os
 import socket
+import sys
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from omegaconf import DictConfig, OmegaConf, read_write
 from plugboard.core.checkpoints.resume import LAST, LAST_CHECKPOINT
 from plugboard.core.errors import ConfigError
 from plugboard.core.job.launch import Launch, log_file_of_rank
+from plugboard.core.job.record import recorded_start
+from plugboard.core.job.run_files import RunDirError, check_run_dir
 
 log = logging.getLogger(__name__)  # no rank filter needed: only rank 0 claims
 
@@ -37,6 +41,9 @@ WAIT_FOR_RANK_ZERO_S = 300.0
 # A record left by an earlier torchrun launch without a run id ("none") on the same port is
 # older than this; the processes of one launch start within seconds of each other.
 FRESH_RECORD_S = 120.0
+# Clocks of the nodes that share a logs folder may differ by this much: "in the future" is beyond it.
+CLOCK_SKEW_S = 300.0
+RUN_NAME_FORMAT = "%Y-%m-%d_%H-%M-%S"  # configs/hydra/default.yaml names new runs so
 
 
 # ----- named ---------------------------------------------------------------------------------
@@ -63,9 +70,52 @@ def resumed_run_dir(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
 
 
 def newest_resumable_run(runs_dir: str | Path) -> Path | None:
-    """The newest run dir (runs are named by start time) that holds a last.ckpt."""
-    runs = [path.parent.parent for path in Path(runs_dir).glob(f"*/{LAST_CHECKPOINT}")]
-    return max(runs, key=lambda run: run.name) if runs else None
+    """The run that started last (by the start time its record holds, never by its folder's name)
+    among the run dirs that hold a last.ckpt; runs whose start lies in the future are passed over."""
+    runs = resumable_runs(runs_dir)
+    return runs[-1][1] if runs else None
+
+
+def resumable_runs(runs_dir: str | Path) -> list[tuple[float, Path]]:
+    """(start time, run dir) of each run that holds a last.ckpt and did not start in the future,
+    oldest first. A run that records no start (written before starts were recorded) is dated by its
+    folder's name, else by the folder's own time, as long as that is not in the future either."""
+    now = time.time() + CLOCK_SKEW_S
+    found = []
+    for checkpoint in Path(runs_dir).glob(f"*/{LAST_CHECKPOINT}"):
+        run = checkpoint.parent.parent
+        started = recorded_start(run)
+        started = _time_in_name(run.name) if started is None else started
+        started = run.lstat().st_mtime if started is None else started
+        if started is not None and started <= now:
+            found.append((started, _suffix(run.name), run))
+    return [(started, run) for started, _, run in sorted(found)]
+
+
+def describe_resumed_run(run_dir: str | Path) -> str:
+    """Which run `ckpt_path=last` took, and why, for the log."""
+    run_dir = Path(run_dir)
+    runs = resumable_runs(run_dir.parent)
+    started = dict((run, time_) for time_, run in runs).get(run_dir)
+    when = datetime.fromtimestamp(started).isoformat(sep=" ", timespec="seconds") if started else "?"
+    return (
+        f"going on with {run_dir} (started {when}), the run of this task that started last of the "
+        f"{len(runs)} that left a checkpoints/last.ckpt (runs are ordered by the start their "
+        "run_info.json records, never by folder name; starts in the future are passed over)"
+    )
+
+
+def _time_in_name(name: str) -> float | None:
+    try:
+        return datetime.strptime(name[:19], RUN_NAME_FORMAT).timestamp()
+    except ValueError:
+        return None
+
+
+def _suffix(name: str) -> int:
+    """`_3` of `2026-01-01_12-00-00_3`: runs started in the same second, in the order they claimed."""
+    tail = name[19:].lstrip("_")
+    return int(tail) if tail.isdigit() else 0
 
 
 # ----- claimed -------------------------------------------------------------------------------
@@ -136,16 +186,33 @@ class OneRunDirPerJob(Callback):
             log_file_of_rank(config, launch.rank)
         given = OmegaConf.to_container(config.hydra.run, resolve=False)["dir"]
         if not str(given).startswith("${plugboard_run_dir:"):
-            return  # a dir on the command line, e.g. rank 0's passed to Lightning's DDP processes
+            # A dir on the command line, e.g. rank 0's passed to Lightning's DDP processes.
+            _stop_if_planted(config.hydra.run.dir)
+            return
         chosen = agreed_run_dir(config.hydra.run.dir, config.get("ckpt_path"))
+        _stop_if_planted(chosen)  # a resumed run's dir, before Hydra writes .hydra/ and its log there
         with read_write(config.hydra.run):
             config.hydra.run.dir = str(chosen)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """A sweep run again into its dir (`hydra.sweep.dir=...`) writes into its old job dirs."""
+        _stop_if_planted(config.hydra.sweep.dir)
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         """A launch named only by its address leaves no record for the next one on that port."""
         launch = Launch.from_environment()
         if launch is not None and launch.rank == 0 and not launch.unique:
             _launch_record(config.hydra.run.dir, launch).unlink(missing_ok=True)
+
+
+def _stop_if_planted(run_dir: str | Path) -> None:
+    """Hydra writes `.hydra/*` and opens the job log itself, following links: a dir holding a
+    planted link stops the run here, before any file in it has changed (exit status 1)."""
+    try:
+        check_run_dir(run_dir)
+    except RunDirError as error:
+        print(f"\nError: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _launch_record(run_dir_: str | Path, launch: Launch) -> Path:

@@ -101,7 +101,7 @@ def _unchanged(value: Value) -> Value:
 
 def check_arguments(step: Step) -> None:
     """One paragraph for an argument of the wrong kind (`max_length: "ten"`), before any data is read."""
-    hints = typing.get_type_hints(type(step))
+    hints = typing.get_type_hints(type(step), include_extras=True)
     for field in dataclasses.fields(step):
         value, expected = getattr(step, field.name), hints[field.name]
         if not accepts(expected, value):

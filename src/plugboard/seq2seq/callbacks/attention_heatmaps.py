@@ -59,8 +59,9 @@ class AttentionHeatmaps(L.Callback):
             return self._disable(f"{type(pl_module.decoder).__name__} returns no attention weights")
 
         figure = draw_heatmaps(batch, hypotheses, pl_module.vocabulary, epoch)
-        path = Path(trainer.default_root_dir) / self.dirname / f"epoch_{epoch:03d}.png"
-        pixels = save_png(figure, path)  # drawn once for the file and every logger: text is slow
+        run_dir = Path(trainer.default_root_dir)
+        path = run_dir / self.dirname / f"epoch_{epoch:03d}.png"
+        pixels = save_png(figure, run_dir, path)  # drawn once for the file and every logger: text is slow
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 logger.experiment.add_image(TAG, pixels, trainer.global_step, dataformats="HWC")
@@ -136,14 +137,17 @@ def draw_attention(
     return figure
 
 
-def save_png(figure: Figure, path: Path) -> np.ndarray:
-    """Draws `figure` on an Agg canvas, writes it to `path` and returns its RGB pixels [H, W, 3]."""
+def save_png(figure: Figure, run_dir: Path, path: Path) -> np.ndarray:
+    """Draws `figure` on an Agg canvas, writes it to `path` (inside `run_dir`) and returns its RGB
+    pixels [H, W, 3]."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
+
+    from plugboard.core.job.run_files import replacing
 
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
     pixels = np.asarray(canvas.buffer_rgba())[..., :3].copy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(pixels).save(path)
+    with replacing(run_dir, path, binary=True) as file:
+        Image.fromarray(pixels).save(file, format="PNG")
     return pixels

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from plugboard.core.job.logs import get_logger
+from plugboard.core.job.run_files import write_bytes, write_text
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.modules.attention.base import Attention
 from plugboard.seq2seq.export.formats import (
@@ -54,17 +56,24 @@ def export_model(
         require_onnx_packages()
         check_opset(opset)
     model.eval()
-    output_dir.mkdir(parents=True, exist_ok=True)
     graphs = deployment_graphs(model.encoder, model.decoder, len(model.vocabulary))
+    # Exporters write wherever a path leads, links included: each graph is written to a scratch
+    # folder, then moved into output_dir by the run-dir write helper (no link followed).
+    with tempfile.TemporaryDirectory(prefix="plugboard-export-") as scratch:
+        for graph in graphs:
+            path = Path(scratch) / f"{graph.name}{FILE_SUFFIXES[format]}"
+            try:
+                graph.input_names = write_graph(graph, path, format, opset)
+            except Exception as error:
+                raise ExportError(_cannot_export(model, graph, format, error)) from error
+        for written in sorted(Path(scratch).iterdir()):
+            write_bytes(output_dir, written.name, written.read_bytes())
     for graph in graphs:
-        path = output_dir / f"{graph.name}{FILE_SUFFIXES[format]}"
-        try:
-            graph.input_names = write_graph(graph, path, format, opset)
-        except Exception as error:
-            raise ExportError(_cannot_export(model, graph, format, error)) from error
-        log.info(f"Exported {WHAT_EACH_GRAPH_RUNS[graph.name]} to {path}")
+        log.info(
+            f"Exported {WHAT_EACH_GRAPH_RUNS[graph.name]} to {output_dir / graph.name}{FILE_SUFFIXES[format]}"
+        )
     manifest = _manifest(model, graphs, format, opset, checkpoint) | _pipeline_entries(pipeline)
-    (output_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    write_text(output_dir, MANIFEST, json.dumps(manifest, indent=2) + "\n")
     log.info(f"Wrote {output_dir / MANIFEST}: vocabulary, special ids and the graphs' inputs and outputs")
     return manifest
 

@@ -34,7 +34,7 @@ def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     from plugboard.seq2seq.export.runtime import load_graphs
     from plugboard.seq2seq.inference import require_seq2seq
 
-    rebuilt = rebuild(cfg.ckpt_path)
+    rebuilt = rebuild(cfg.ckpt_path, paths=cfg.paths)
     model = require_seq2seq(rebuilt, "ONNX and TorchScript export")
     log.info(f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')})")
 
