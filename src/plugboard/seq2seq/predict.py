@@ -45,11 +45,16 @@ def predict_texts(
     log.info(f"{len(predictions)} predictions written to {path}")
     if heatmaps:
         log.info(f"{len(heatmaps)} attention heatmaps saved in {output_dir / HEATMAP_DIR}")
-    return {"inputs": len(predictions), "mean_score": sum(p.score for p in predictions) / len(predictions)}
+    return {
+        "inputs": len(predictions),
+        "mean_score": sum(p.score for p in predictions) / len(predictions),
+        "cut_outputs": sum(p.truncated for p in predictions),
+    }
 
 
 def write_predictions(predictions: list[Prediction], path: Path, heatmaps: dict[int, Path]) -> Path:
-    """One JSON object per line, in input order; `heatmap` is the PNG's path when one was drawn."""
+    """One JSON object per line, in input order (`truncated`: the output hit the length cap;
+    `warning`: e.g. an input far longer than training); `heatmap` is the PNG's path when drawn."""
     with path.open("w", encoding="utf-8") as file:
         for number, prediction in enumerate(predictions, start=1):
             record = prediction.as_dict()
@@ -69,7 +74,8 @@ def print_table(predictions: list[Prediction]) -> None:
     table.add_column("output", style="bold", overflow="fold")
     table.add_column("log-prob", justify="right")
     for number, prediction in enumerate(predictions, start=1):
-        table.add_row(str(number), prediction.input, prediction.output, f"{prediction.score:.3f}")
+        output = prediction.output + (" [cut at the length cap]" if prediction.truncated else "")
+        table.add_row(str(number), prediction.input, output, f"{prediction.score:.3f}")
     Console().print(table)
 
 
