@@ -155,3 +155,11 @@ def test_text_far_over_the_bound_is_set_aside_before_any_step_runs():
     assert pipeline.report["train"]["set_aside"] == {
         "longer than max_source_length=10 or max_target_length=1024": {"count": 2, "first_examples": [1, 3]}
     }
+
+
+def test_bounds_that_drop_every_example_are_an_error_not_an_empty_split():
+    pipeline = Pipeline(
+        [Tokenize(split="characters")], LengthBounds(max_source_length=1, bad_examples="drop")
+    )
+    with pytest.raises(DataError, match="every one of the 2 examples is longer than max_source_length=1"):
+        pipeline.run([("ab", "x"), ("cd", "y")], "train")

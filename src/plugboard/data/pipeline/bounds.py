@@ -74,3 +74,10 @@ class LengthBounds:
             "data.max_target_length=...), or set data.bad_examples=drop to drop such examples "
             "(counted in data_report.json)."
         )
+
+    def everything_over(self, where: str, count: int) -> DataError:
+        """Dropping would leave nothing: an error, not an empty split."""
+        return DataError(
+            f"{where}: every one of the {count} examples is {self.reason} (data.max_source_length, "
+            "data.max_target_length): raise the bounds to fit the data."
+        )

@@ -121,6 +121,8 @@ class Pipeline:
             unit = numbered.unit if over_numbers is not None else "example"
             named = over_numbers or [index + 1 for index in over]
             raise self.bounds.refusal(numbered.where, unit, named, examples[over[0]])
+        if len(over) == len(examples):
+            raise self.bounds.everything_over(numbered.where, len(examples))
         earlier = set_aside.get(self.bounds.reason, [])
         if over_numbers is None or isinstance(earlier, int):
             set_aside[self.bounds.reason] = (earlier if isinstance(earlier, int) else len(earlier)) + len(
