@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import torch
 from helpers import TINY
 
 from plugboard.core.paths import PROJECT_ROOT
@@ -108,6 +109,35 @@ CASES = {
         ["export.py", "ckpt_path={checkpoint}", "format=tflite"],
         ["format='tflite' must be one of 'onnx', 'torchscript'", "command line"],
     ),
+    "a TSV line of only a tab, like an empty target": Case(
+        TSV_RUN,
+        [
+            "line 2: the line holds only spaces and tabs",
+            "lines with an empty side: 2, at lines 2 and 4",
+            "bad_examples=drop",
+        ],
+        {"pairs.tsv": b"one\t1\n\t\ntwo\t2\nthree\t\n"},
+    ),
+    "a TSV line far longer than the data config admits": Case(
+        [*TSV_RUN, "data.cache_dir={dir}/logs/cache"],
+        ["line 2", "longer than the data config admits", "data.max_source_length=1024", "200000 source"],
+        {"pairs.tsv": b"one\t1\n" + b"x" * 200_000 + b"\t2\n" + b"two\t2\n" * 20},
+    ),
+    "no devices": Case(["train.py", *TINY, "trainer.devices=0"], ["trainer.devices=0 must be a count >= 1"]),
+    "more GPUs than the machine has": Case(
+        ["train.py", *TINY, "trainer=gpu", "trainer.devices=64"],
+        ["this machine"]
+        + (["asks for 64 GPUs"] if torch.cuda.is_available() else ["sees none", "trainer=cpu"]),
+    ),
+    "eval: no devices": Case(
+        ["eval.py", "ckpt_path={checkpoint}", "trainer.devices=0"], ["trainer.devices=0 must be a count >= 1"]
+    ),
+    "an infinite learning rate": Case(
+        ["train.py", *TINY, "model.optimizer.lr=inf"], ["model.optimizer.lr=inf must be a finite float"]
+    ),
+    "a learning rate that is not a number": Case(
+        ["train.py", *TINY, "model.optimizer.lr=nan"], ["model.optimizer.lr=nan must be a finite float"]
+    ),
     "a pipeline step that does not exist": Case(
         ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"],
         ["data.pipeline[0]._target_", "Strp", "cannot be imported"],
@@ -160,3 +190,16 @@ def test_a_config_error_comes_after_nothing_else(results: dict[str, dict]):
     result = results["three bad values at once"]
     assert "CONFIG" not in result["output"]
     assert result["output"].rstrip().splitlines()[-2].startswith("Error: ")
+
+
+@pytest.mark.parametrize(
+    "case", ["no devices", "more GPUs than the machine has", "an infinite learning rate"]
+)
+def test_devices_and_numbers_are_refused_before_the_data_is_read(case: str, results: dict[str, dict]):
+    """Found by the config check, not by Lightning or the first step once everything was built."""
+    assert "Preparing data" not in results[case]["output"]
+
+
+def test_a_refused_pipeline_writes_no_cache_entry(results: dict[str, dict]):
+    written = results["a TSV line far longer than the data config admits"]["written"]
+    assert [path for path in written if "/cache/" in path and path.endswith(".json")] == []

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import lightning as L
+from annotated_types import Ge
 from torch.utils.data import DataLoader
 
 from plugboard.core.errors import ConfigError
 from plugboard.data.collection_paused import collection_paused
 from plugboard.data.loaders import split_loader
 from plugboard.data.pipeline import Pipeline, Step
+from plugboard.data.pipeline.bounds import DEFAULT_MAX_LENGTH, BadExamples, LengthBounds
 from plugboard.data.pipeline.cache import run_cached
 from plugboard.data.pipeline.report import data_report
 from plugboard.data.vocabulary import Vocabulary
@@ -44,6 +46,11 @@ class PipelineDataModule(L.LightningDataModule):
 
     `pipeline` lists the steps from the source's text to tokens (None: `default_pipeline()`); with
     `cache_dir`, its output over files is kept there (`plugboard.data.pipeline.cache`).
+    `max_source_length` and `max_target_length` bound each example after the pipeline (tokens, or
+    characters of a side not tokenised), so no batch holds more than `batch_size` x the bound;
+    `bad_examples` says what happens to an example over them, and to a defective line of a file:
+    `refuse` (one paragraph naming the lines) or `drop` (counted in the data report, see
+    `plugboard.data.pipeline.bounds`).
     `bucket_by_length` batches training examples of similar length together (see
     `plugboard.data.bucketing`); evaluation order is unchanged. The other arguments go to every
     DataLoader. After `setup`, `examples` holds the token examples and `tensors` the tensorised
@@ -59,10 +66,14 @@ class PipelineDataModule(L.LightningDataModule):
         bucket_by_length: bool = False,
         pipeline: Sequence[Step | Mapping[str, Any] | None] | None = None,
         cache_dir: str | Path | None = None,
+        max_source_length: Annotated[int, Ge(1)] = DEFAULT_MAX_LENGTH,
+        max_target_length: Annotated[int, Ge(1)] = DEFAULT_MAX_LENGTH,
+        bad_examples: BadExamples = "refuse",
     ) -> None:
         super().__init__()
         self.cache_dir = cache_dir
-        self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline)
+        bounds = LengthBounds(max_source_length, max_target_length, bad_examples)
+        self.pipeline = Pipeline(self.default_pipeline() if pipeline is None else pipeline, bounds)
         self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
         self.persistent_workers = persistent_workers and num_workers > 0  # DataLoader refuses it otherwise
         self.bucket_by_length = bucket_by_length
@@ -89,7 +100,9 @@ class PipelineDataModule(L.LightningDataModule):
         return []
 
     def read_source(self) -> Parts:
-        """Raw text examples per part of the source (a split name, or e.g. "file")."""
+        """Raw text examples per part of the source (a split name, or e.g. "file"); a reader of a
+        file returns a part as `NumberedExamples` (`plugboard.data.pipeline.set_aside`), so what is
+        set aside is named by its line."""
         raise NotImplementedError(f"{type(self).__name__} needs read_source(): where its examples come from")
 
     def arrange(self, parts: Parts) -> Parts:
@@ -101,8 +114,9 @@ class PipelineDataModule(L.LightningDataModule):
 
     def load_examples(self) -> Parts:
         """Token examples per split: the source through the pipeline, then arranged into splits."""
-        parts = run_cached(self.pipeline, self.read_source, self.source_files(), self.cache_dir)
-        self.check_pipeline_output(parts)
+        parts = run_cached(
+            self.pipeline, self.read_source, self.source_files(), self.cache_dir, self.check_pipeline_output
+        )
         return self.arrange(parts)
 
     # From examples to tensors, once.

@@ -10,6 +10,8 @@ from typing import Any
 from plugboard.core.errors import DataError, MissingFileError
 from plugboard.core.text_files import read_lines
 from plugboard.data.datamodule import Parts, PipelineDataModule
+from plugboard.data.pipeline.bounds import BadExamples
+from plugboard.data.pipeline.set_aside import NumberedExamples, listed
 
 
 class TsvFileDataModule(PipelineDataModule):
@@ -46,7 +48,8 @@ class TsvFileDataModule(PipelineDataModule):
         return [self.path]
 
     def read_source(self) -> Parts:
-        return {"file": read_two_columns(self.path, self.columns, self.kind)}
+        bad_lines = self.pipeline.bounds.bad_examples
+        return {"file": read_two_columns(self.path, self.columns, self.kind, bad_lines)}
 
     def arrange(self, parts: Parts) -> Parts:
         groups: dict[tuple[str, ...], list[Any]] = {}
@@ -56,12 +59,18 @@ class TsvFileDataModule(PipelineDataModule):
         return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
 
 
-def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tuple[str, str]]:
-    """The (first, second) strings of each non-blank line, with errors that name the line to fix.
+def read_two_columns(
+    path: Path, columns: tuple[str, str], kind: str, bad_lines: BadExamples = "refuse"
+) -> NumberedExamples:
+    """The (first, second) strings of each line, numbered by their line, with errors that name the
+    lines to fix.
 
     `columns` names the two sides in messages ("source", "target"); `kind` names the file
-    ("parallel text"). Blank lines are skipped; fields are kept as written (the data pipeline's
-    `Strip` step trims them), but a field of only spaces counts as empty.
+    ("parallel text"). An empty line is skipped; a line with an empty side, which includes a line
+    of only spaces and tabs, or without exactly one tab is refused with every such line counted
+    (`bad_lines="refuse"`) or dropped (`"drop"`); either way the lines set aside are counted by
+    reason (`plugboard.data.pipeline.set_aside`). Fields are kept as written (the `Strip` step
+    trims them).
     """
     first, second = columns
     layout = f"'{first}<TAB>{second}'"
@@ -69,27 +78,58 @@ def read_two_columns(path: Path, columns: tuple[str, str], kind: str) -> list[tu
         raise MissingFileError(
             f"No {kind} file at {path}: set data.path to a UTF-8 file with one {layout} pair per line."
         )
-    pairs = []
+    read = NumberedExamples([], [], "line", str(path))
+    problems: dict[str, str] = {}  # reason -> what is wrong with its first line
     for number, line in enumerate(read_lines(path, kind), start=1):
-        if not line.strip():
+        reason, problem = _defect(line, columns)
+        if reason is None:
+            read.examples.append(tuple(line.split("\t")))
+            read.numbers.append(number)
             continue
-        fields = line.split("\t")
-        if len(fields) != 2:
-            raise DataError(
-                f"{path}, line {number}: expected exactly one tab between {first} and {second} but "
-                f"found {len(fields) - 1}; separate the two with a single tab character."
-            )
-        values = tuple(fields)
-        for side, value in zip(columns, values, strict=True):
-            if not value.strip():
-                raise DataError(
-                    f"{path}, line {number}: the {side} side is empty; write the {first} and the "
-                    f"{second} on the two sides of the tab, or delete the line."
-                )
-        pairs.append(values)
-    if not pairs:
+        read.set_aside.setdefault(reason, []).append(number)
+        problems.setdefault(reason, problem)
+    defects = {reason: numbers for reason, numbers in read.set_aside.items() if reason != BLANK}
+    if defects and bad_lines == "refuse":
+        raise DataError(_refusal(path, columns, defects, problems))
+    if not read.examples:
         raise DataError(f"{path}, line 1: the file has no examples; add one {layout} pair per line.")
-    return pairs
+    return read
+
+
+BLANK, EMPTY_SIDE, NOT_ONE_TAB = "blank lines", "lines with an empty side", "lines without exactly one tab"
+
+
+def _defect(line: str, columns: tuple[str, str]) -> tuple[str | None, str]:
+    """(reason, what is wrong) for a line that holds no example, or (None, "") for a good one."""
+    if not line:
+        return BLANK, "it is empty"
+    fields = line.split("\t")
+    if len(fields) != 2 and line.strip():
+        return NOT_ONE_TAB, (
+            f"expected exactly one tab between {columns[0]} and {columns[1]} but found {len(fields) - 1}"
+        )
+    empty = [side for side, value in zip(columns, fields, strict=False) if not value.strip()]
+    if len(fields) != 2 or len(empty) == 2:
+        return EMPTY_SIDE, "the line holds only spaces and tabs, so both sides are empty"
+    if empty:
+        return EMPTY_SIDE, f"the {empty[0]} side is empty"
+    return None, ""
+
+
+def _refusal(
+    path: Path, columns: tuple[str, str], defects: dict[str, list[int]], problems: dict[str, str]
+) -> str:
+    """One paragraph for every defective line, each reason with its count and first lines."""
+    count = sum(map(len, defects.values()))
+    said = "; ".join(
+        f"line {numbers[0]}: {problems[reason]} ({reason}: {len(numbers)}, at {listed(numbers, 'line')})"
+        for reason, numbers in defects.items()
+    )
+    return (
+        f"{path}, {said}. Write the {columns[0]} and the {columns[1]} on the two sides of one tab, or "
+        f"delete the line{'s' if count > 1 else ''}; data.bad_examples=drop drops such lines instead, "
+        "counting them in data_report.json."
+    )
 
 
 def split_groups(

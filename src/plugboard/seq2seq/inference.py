@@ -8,7 +8,7 @@ text is split exactly as the training examples were. `predict.py` and `serve.py`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -20,6 +20,7 @@ from plugboard.core.job.logs import get_logger
 from plugboard.data.vocabulary import SPECIALS, Vocabulary
 from plugboard.seq2seq.data.batch import Seq2SeqBatch, collate
 from plugboard.seq2seq.data.datamodule import Seq2SeqDataModule
+from plugboard.seq2seq.length_notes import length_warning, log_cut_and_long
 from plugboard.seq2seq.model import Seq2SeqModule
 
 log = get_logger(__name__)
@@ -43,10 +44,21 @@ class Prediction:
     # [steps, len(source_tokens)]: a row per output token, plus a last row for the step that
     # chose <eos> when the model ended the output itself; None when the model has no attention.
     attention: torch.Tensor | None = field(repr=False)
+    # The output hit the length cap before <eos>: it was cut, not finished.
+    truncated: bool = False
+    # Set when the input is far longer than anything the model saw in training.
+    warning: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON-ready fields (attention is left out: see the heatmaps)."""
-        return {"input": self.input, "output": self.output, "tokens": self.tokens, "score": self.score}
+        return {
+            "input": self.input,
+            "output": self.output,
+            "tokens": self.tokens,
+            "score": self.score,
+            "truncated": self.truncated,
+            "warning": self.warning,
+        }
 
 
 class Predictor:
@@ -67,16 +79,24 @@ class Predictor:
         self.batch_size = batch_size
         self.device = next(model.parameters()).device
         self.known_symbols = set(self.vocabulary.tokens) - set(SPECIALS)
+        # From the checkpoint's metadata; None for a checkpoint written before it was recorded.
+        lengths = getattr(datamodule, "training_lengths", None) or {}
+        self.longest_training_source: int | None = lengths.get("source")
 
     def predict(self, texts: Sequence[str], beam_size: int | None = None) -> list[Prediction]:
         """Decodes every text (greedy, or beam search when `beam_size > 1`; None = the
-        checkpoint's `model.beam_size`), `batch_size` texts at a time."""
+        checkpoint's `model.beam_size`), `batch_size` texts at a time. Outputs cut at the length
+        cap are marked `truncated`, inputs far longer than the training sources get a `warning`;
+        the log says both once."""
         texts = list(texts)
         sources = self.tokenize(texts)
         predictions = []
         for start in range(0, len(texts), self.batch_size):
             chunk = slice(start, start + self.batch_size)
             predictions += self._predict_batch(texts[chunk], sources[chunk], beam_size)
+        longest = self.longest_training_source
+        predictions = [replace(p, warning=length_warning(p.source_tokens, longest)) for p in predictions]
+        log_cut_and_long(predictions, self.model.max_output_length, longest)
         return predictions
 
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
@@ -119,7 +139,8 @@ class Predictor:
             attention = weights[row, steps, : len(source)] if weights is not None else None
             output = self.datamodule.pipeline.target_text(tokens)
             score = float(hypotheses.scores[row])
-            predictions.append(Prediction(text, output, tokens, source, score, attention))
+            cut = Vocabulary.eos_id not in ids
+            predictions.append(Prediction(text, output, tokens, source, score, attention, truncated=cut))
         return predictions
 
     def _unknown_symbols_message(self, texts: Sequence[str], unknown: dict[int, list[str]]) -> str:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from plugboard.core.errors import ConfigError
+from plugboard.core.job.logs import get_logger
 from plugboard.data.padding import pad_or_cut
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.models import EvaluatedModule
@@ -24,7 +25,10 @@ from plugboard.modules.encoders.base import Encoder, EncoderOutput
 from plugboard.modules.optimization import optimizers
 from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.decoding import Hypotheses, greedy_decode
+from plugboard.seq2seq.length_notes import length_cap_in_words
 from plugboard.seq2seq.sequence_metrics import SequenceMetrics
+
+log = get_logger(__name__)
 
 
 class Seq2SeqModule(EvaluatedModule):
@@ -121,6 +125,18 @@ class Seq2SeqModule(EvaluatedModule):
         predicted = self.generate(batch, beam_size=None if testing else 1).tokens
         metrics.update_decoded(predicted, batch.target, batch.references)
         return _example_outcomes(predicted, batch, self.vocabulary) if testing else None
+
+    def on_test_epoch_end(self) -> None:
+        """Says in the log how many outputs of each test split were cut at the length cap (the
+        count is also the metric `<split>/cut_outputs`)."""
+        for key, metrics in self.split_metrics.items():
+            cut = metrics.cut_outputs
+            if cut.update_called and (count := int(cut.compute())) > 0:
+                split, cap = key.removeprefix("split_"), length_cap_in_words(self.max_output_length)
+                log.warning(
+                    f"{split}: {count} decoded output{'s' if count > 1 else ''} hit the length cap "
+                    f"({cap}) before <eos>, so they were cut, not finished ({split}/cut_outputs)."
+                )
 
     def configure_model(self) -> None:
         """With `compile=True`: `torch.compile` the encoder's and the decoder's forward.

@@ -46,12 +46,17 @@ def predict_texts(
     log.info(f"{len(predictions)} predictions written to {path}")
     if heatmaps:
         log.info(f"{len(heatmaps)} attention heatmaps saved in {output_dir / HEATMAP_DIR}")
-    return {"inputs": len(predictions), "mean_score": sum(p.score for p in predictions) / len(predictions)}
+    return {
+        "inputs": len(predictions),
+        "mean_score": sum(p.score for p in predictions) / len(predictions),
+        "cut_outputs": sum(p.truncated for p in predictions),
+    }
 
 
 def write_predictions(predictions: list[Prediction], run_dir: Path, heatmaps: dict[int, Path]) -> Path:
-    """`<run_dir>/predictions.jsonl`: one JSON object per line, in input order; `heatmap` is the
-    PNG's path when one was drawn."""
+    """`<run_dir>/predictions.jsonl`: one JSON object per line, in input order (`truncated`: the
+    output hit the length cap; `warning`: e.g. an input far longer than training); `heatmap` is
+    the PNG's path when one was drawn."""
     with replacing(run_dir, PREDICTIONS_FILE) as file:
         for number, prediction in enumerate(predictions, start=1):
             record = prediction.as_dict()
@@ -71,7 +76,8 @@ def print_table(predictions: list[Prediction]) -> None:
     table.add_column("output", style="bold", overflow="fold")
     table.add_column("log-prob", justify="right")
     for number, prediction in enumerate(predictions, start=1):
-        table.add_row(str(number), prediction.input, prediction.output, f"{prediction.score:.3f}")
+        output = prediction.output + (" [cut at the length cap]" if prediction.truncated else "")
+        table.add_row(str(number), prediction.input, output, f"{prediction.score:.3f}")
     Console().print(table)
 
 

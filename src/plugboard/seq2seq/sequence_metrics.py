@@ -10,12 +10,15 @@
   G2P); with one reference, 1 - exact_match.
 - per: edits to the closest reference over its length (the phoneme error rate of G2P); with
   one reference, equal to cer. See reference_metrics.py.
+- cut_outputs: how many decoded outputs hit the length cap (`model.max_output_length`, or twice
+  the input plus 10) before their `<eos>`: outputs that were cut, not finished.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torchmetrics.aggregation import SumMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from torchmetrics.text import BLEUScore, CharErrorRate
 
@@ -23,7 +26,7 @@ from plugboard.data.padding import pad_or_cut
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.reference_metrics import ClosestReferenceErrorRate, SequenceErrorRate, as_code_points
 
-_NAMES = ("token_accuracy", "exact_match", "cer", "bleu", "wer", "per")
+_NAMES = ("token_accuracy", "exact_match", "cer", "bleu", "wer", "per", "cut_outputs")
 
 
 class SequenceMetrics(nn.Module):
@@ -37,6 +40,7 @@ class SequenceMetrics(nn.Module):
         self.bleu = BLEUScore(n_gram=4, smooth=True)
         self.wer = SequenceErrorRate()
         self.per = ClosestReferenceErrorRate()
+        self.cut_outputs = SumMetric()
 
     def update_teacher_forced(self, logits: torch.Tensor, target: torch.Tensor) -> None:
         self.token_accuracy.update(logits.argmax(dim=-1), target)
@@ -56,6 +60,7 @@ class SequenceMetrics(nn.Module):
         accepted = self._accepted(references) if references is not None else [[row] for row in target_ids]
         self.wer.update(predicted_ids, accepted)
         self.per.update(predicted_ids, accepted)
+        self.cut_outputs.update(cut_at_length_cap(predicted, self.vocabulary.eos_id).sum())
 
     def _accepted(self, references: torch.Tensor) -> list[list[list[int]]]:
         """The content ids of each example's references, skipping rows that are all padding."""
@@ -73,6 +78,11 @@ class SequenceMetrics(nn.Module):
     def reset(self) -> None:
         for name in _NAMES:
             getattr(self, name).reset()
+
+
+def cut_at_length_cap(predicted: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """[B] bool: the decoded rows [B, L] with no `<eos>`, which decoding stopped at its cap."""
+    return ~(predicted == eos_id).any(dim=1)
 
 
 def _as_words(ids: list[int]) -> str:

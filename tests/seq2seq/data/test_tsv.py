@@ -107,7 +107,10 @@ def ids_by_example(datamodule: TsvDataModule) -> dict:
     ("content", "line", "words"),
     [
         ("", 1, "no examples"),
-        ("\n  \n", 1, "no examples"),
+        ("\n\n", 1, "no examples"),
+        # A line of only spaces or tabs is a line with empty sides, as `x<TAB>` is (not a blank line).
+        ("one\t1\n  \n", 2, "only spaces and tabs"),
+        ("one\t1\n\t\n", 2, "only spaces and tabs"),
         ("one\t1\ntwo 2\nthree\t3\n", 2, "found 0"),
         ("one\t1\n\nthree\t3\tthird\n", 3, "found 2"),
         ("one\t1\n\t2\n", 2, "source side is empty"),

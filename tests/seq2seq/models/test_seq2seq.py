@@ -66,9 +66,14 @@ def test_the_vocabulary_travels_in_the_checkpoint_as_plain_metadata(tmp_path):
     model, datamodule = build(tmp_path)
     checkpoint: dict = {}
     RunConfigInCheckpoint({}, data_metadata(datamodule)).on_save_checkpoint(None, model, checkpoint)
+    train = datamodule.examples["train"]
     assert checkpoint["metadata"] == {
         "vocabulary": datamodule.vocabulary.tokens,
         "pipeline": datamodule.pipeline.records(),
+        "training_lengths": {
+            "source": max(len(e[0]) for e in train),
+            "target": max(len(e[1]) for e in train),
+        },
     }
     assert all(isinstance(token, str) for token in checkpoint["metadata"]["vocabulary"])
     assert model.vocabulary.tokens == datamodule.vocabulary.tokens

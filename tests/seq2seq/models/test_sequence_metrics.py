@@ -59,3 +59,12 @@ def test_token_accuracy_is_micro_averaged_and_ignores_padding():
     metrics = SequenceMetrics(VOCABULARY)
     metrics.update_teacher_forced(logits, target)
     assert metrics.compute()["token_accuracy"].item() == pytest.approx(7 / 8)
+
+
+def test_cut_outputs_counts_the_decoded_rows_that_never_reached_eos():
+    target = torch.tensor([ids("ab", 4), ids("ab", 4), ids("ab", 4)])
+    predicted = torch.tensor([ids("ab", 4), [4, 5, 4, 5], ids("abc")])  # the second hit the cap
+    metrics = SequenceMetrics(VOCABULARY)
+    metrics.update_decoded(predicted, target)
+    metrics.update_decoded(torch.tensor([[4, 4, 4, 4]]), target[:1])
+    assert metrics.compute()["cut_outputs"].item() == 2

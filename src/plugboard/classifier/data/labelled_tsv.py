@@ -13,7 +13,8 @@ class LabelledTsvDataModule(TsvFileDataModule, ClassificationDataModule):
     The split is over distinct texts, so a text never appears in both training and
     evaluation. The default pipeline strips both sides and makes every character of the text a
     token; `data.pipeline` says otherwise (configs/data/labelled_tsv.yaml splits on whitespace).
-    Blank lines are skipped; no `test_long` split.
+    Empty lines are skipped and counted, like every line set aside
+    (`plugboard.data.tsv.read_two_columns`); no `test_long` split.
     """
 
     columns = ("text", "label")

@@ -3,6 +3,7 @@
     validation.py       check_config, find_problems: one walk over the composed config
     annotation_judge.py accepts, describe: a value against a type annotation (pydantic, strict)
     ranges.py           the ranges of common parameters, and the keys each entry point reads
+    devices.py          trainer.devices and trainer.accelerator against the machine the job runs on
     provenance.py       which override or config file set a key ("set by experiment=g2p ...")
     preflight.py        a Hydra callback: every job of a sweep checked before the first runs
     sweep_jobs.py       the jobs of a sweep (a grid, or a search's candidates), known up front

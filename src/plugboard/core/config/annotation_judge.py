@@ -1,14 +1,17 @@
 """Config values judged against type annotations, and annotations said in words.
 
 pydantic (`TypeAdapter`, strict mode) judges: "3" is not an integer, 1.0 is not an integer, true is
-not a number; `annotated-types` constraints (`Ge(1)`, `Interval(ge=0, lt=1)`) are enforced. A YAML
-list stands for a tuple, a string for a path.
+not a number, and inf and nan are no float a parameter can use (`lr=inf` would pass every range and
+stop training at its first step); `annotated-types` constraints (`Ge(1)`, `Interval(ge=0, lt=1)`)
+are enforced. A YAML list stands for a tuple, a string for a path.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import functools
+import math
+import re
 import types
 import typing
 from pathlib import PurePath
@@ -113,7 +116,7 @@ def _adapter(annotation: Any) -> TypeAdapter | None:
         return None
 
 
-_STRICT = ConfigDict(strict=True, arbitrary_types_allowed=True)
+_STRICT = ConfigDict(strict=True, allow_inf_nan=False, arbitrary_types_allowed=True)
 
 
 def _paths_as_strings(annotation: Any) -> Any:
@@ -124,6 +127,15 @@ def _paths_as_strings(annotation: Any) -> Any:
         arguments = tuple(_paths_as_strings(argument) for argument in typing.get_args(annotation))
         return typing.Union[arguments]  # noqa: UP007 (built from a tuple)
     return annotation
+
+
+def must_be(annotation: Any, value: Any) -> str:
+    """ "must be a float > 0"; for inf or nan, "must be a finite float > 0" (they are floats, so
+    the plain words would not say what is wrong)."""
+    said = describe(annotation)
+    if isinstance(value, float) and not math.isfinite(value):
+        said = re.sub(r"\bfloat", "finite float", said)
+    return f"must be {said}"
 
 
 def describe(annotation: Any) -> str:

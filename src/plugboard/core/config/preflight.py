@@ -41,17 +41,18 @@ class CheckBeforeRunning(Callback):
             return  # the work function checks its config itself before building anything
         from plugboard.core.config.validation import problem_paragraph
 
-        problems = check_job(config, config_name, list(config.hydra.overrides.task))
+        problems = check_job(config, config_name, list(config.hydra.overrides.task), on_this_machine=True)
         _finish(problem_paragraph(problems) if problems else None, "1 job valid")
 
     def on_multirun_start(self, config: DictConfig, config_name: str | None = None, **kwargs: Any) -> None:
+        from plugboard.core.config.devices import runs_jobs_here
         from plugboard.core.config.sweep_jobs import sweep_jobs
 
         started = time.perf_counter()
         jobs, is_grid = sweep_jobs(config)
-        compose = JobComposer(config)
+        compose, here = JobComposer(config), runs_jobs_here(config)
         found = {
-            job.name: check_job(config, config_name, job.overrides, number, compose)
+            job.name: check_job(config, config_name, job.overrides, number, compose, here)
             for number, job in enumerate(jobs)
         }
         bad = {name: problems for name, problems in found.items() if problems}
@@ -69,9 +70,10 @@ def check_job(
     overrides: list[str],
     number: int = 0,
     compose: Callable[[list[str]], DictConfig] | None = None,
+    on_this_machine: bool = False,
 ) -> list[str]:
     """The problems, as sentences, of the job that `config` runs with `overrides` (composed again unless
-    they are `config`'s own)."""
+    they are `config`'s own); with `on_this_machine`, its devices judged against this machine."""
     from plugboard.core.config.provenance import Provenance
     from plugboard.core.config.validation import find_problems
 
@@ -84,7 +86,7 @@ def check_job(
         message = f"{error} {error.__cause__ or ''}".split("Config search path:")[0]
         return [f"the job does not compose: {' '.join(message.split())}"]
     with _as_running_job(job, number):
-        problems = find_problems(job, name)
+        problems = find_problems(job, name, on_this_machine=on_this_machine)
     return [problem.sentence(provenance) for problem in problems]
 
 

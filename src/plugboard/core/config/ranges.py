@@ -48,6 +48,9 @@ BY_NAME: dict[str, Any] = {
     "val_fraction": Fraction,
     "test_fraction": Fraction,
     "seed": Seed,
+    "max_source_length": PositiveInt,
+    "max_target_length": PositiveInt,
+    "bad_examples": Literal["refuse", "drop"],
     # model sizes and regularisation
     "hidden_size": PositiveInt,
     "embedding_size": PositiveInt,

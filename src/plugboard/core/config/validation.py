@@ -9,7 +9,9 @@ composed config once and judges every value:
 - against the ranges of `plugboard.core.config.ranges` (its table by parameter name, and any
   `Annotated[int, Ge(1)]` constraint in a constructor's own signature: how a model of your own
   declares its ranges);
-- the top-level keys the entry point reads itself (`seed`, `ckpt_path`, `monitor.mode`, ...).
+- the top-level keys the entry point reads itself (`seed`, `ckpt_path`, `monitor.mode`, ...);
+- `trainer.devices`, and with `on_this_machine` the GPUs and cores it asks of the machine the job
+  runs on (`plugboard.core.config.devices`).
 
 `check_config` turns the problems into one paragraph that names each key, its value, what it
 must be and where it was set (`plugboard.core.config.provenance`). Sweeps are checked job by job before
@@ -29,7 +31,8 @@ from hydra.utils import get_method
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
-from plugboard.core.config.annotation_judge import accepts, describe, has_constraints, judgeable
+from plugboard.core.config.annotation_judge import accepts, has_constraints, judgeable, must_be
+from plugboard.core.config.devices import device_problems, machine_problems
 from plugboard.core.config.provenance import Provenance
 from plugboard.core.config.ranges import ENTRY_POINT_KEYS, constraint_for
 from plugboard.core.errors import ConfigError
@@ -65,7 +68,7 @@ def check_config(
     core entry point's, `plugboard.core.config.ranges.ENTRY_POINT_KEYS`); a family's own entry point
     (export, serve) passes its own.
     """
-    problems = find_problems(cfg, entry_point, keys)
+    problems = find_problems(cfg, entry_point, keys, on_this_machine=True)
     if problems:
         provenance = Provenance.of_current_job()
         sentences = [problem.sentence(provenance) for problem in problems]
@@ -83,18 +86,25 @@ def problem_paragraph(sentences: list[str], entry_point: str | None = None) -> s
 
 
 def find_problems(
-    cfg: DictConfig, entry_point: str | None = None, keys: Mapping[str, Any] | None = None
+    cfg: DictConfig,
+    entry_point: str | None = None,
+    keys: Mapping[str, Any] | None = None,
+    on_this_machine: bool = False,
 ) -> list[Problem]:
-    """Every problem of `cfg`, in config order; its `hydra` node is left to Hydra."""
+    """Every problem of `cfg`, in config order; its `hydra` node is left to Hydra. With
+    `on_this_machine`, the devices it asks for are also judged against this machine."""
     problems: list[Problem] = []
     _check_node(cfg, "", problems)
+    found = device_problems(cfg) + (machine_problems(cfg) if on_this_machine else [])
+    said = {problem.key for problem in problems}
+    problems += [Problem(key, value, what) for key, value, what in found if key not in said]
     keys = ENTRY_POINT_KEYS.get(entry_point or "", {}) if keys is None else keys
     for key, annotation in keys.items():
         value = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=False)
         if value is _ABSENT or isinstance(value, DictConfig | ListConfig) or accepts(annotation, value):
             continue
         if all(problem.key != key for problem in problems):  # not already said by the walk
-            problems.append(Problem(key, value, f"must be {describe(annotation)}"))
+            problems.append(Problem(key, value, must_be(annotation, value)))
     return problems
 
 
@@ -133,11 +143,11 @@ def _check_node(node: DictConfig, prefix: str, problems: list[Problem]) -> None:
             _say_once(f"{target}.{name}", f"its annotation {hint!r} is a type the config check cannot judge")
         interpolation = _raw(node, name) if OmegaConf.is_interpolation(node, name) else None
         if hint is not None and not accepts(hint, plain):
-            problems.append(Problem(path, plain, f"must be {describe(hint)}", interpolation))
+            problems.append(Problem(path, plain, must_be(hint, plain), interpolation))
             continue
         table = None if hint is not None and has_constraints(hint) else constraint_for(target, name)
         if table is not None and plain is not None and not accepts(table, plain):
-            problems.append(Problem(path, plain, f"must be {describe(table)}", interpolation))
+            problems.append(Problem(path, plain, must_be(table, plain), interpolation))
         if isinstance(value, ListConfig):  # targets listed (pipeline steps): each judged as a node
             for index, item in enumerate(value):
                 if isinstance(item, DictConfig) and "_target_" in item:

@@ -1,8 +1,8 @@
 """The pipeline's output kept on disk, so a second run over the same data skips the work.
 
 The key is a hash of what the output depends on, never of where the data lies: the bytes of
-the source files, the project version, every step with its arguments, and the code of the
-step classes (a fixed step gives a new key). A vocabulary is not part of it: what is cached is
+the source files, the project version, every step with its arguments, the length bounds, and
+the code of the step classes (a fixed step gives a new key). A vocabulary is not part of it: what is cached is
 the pipeline's token examples, which no vocabulary changes; ids are made from them afresh
 (one pass, a fraction of a second). Entries are plain JSON, written to a temporary name and
 renamed into place, so a failed or interrupted run leaves nothing half-written and loading one
@@ -24,6 +24,7 @@ from plugboard import __version__
 from plugboard.core.job.logs import get_logger
 from plugboard.data.pipeline.base import Example
 from plugboard.data.pipeline.pipeline import Pipeline
+from plugboard.data.pipeline.set_aside import log_set_aside
 
 log = get_logger(__name__)
 FORMAT = 1  # bump when the layout of a cache entry changes
@@ -35,19 +36,27 @@ def run_cached(
     read_source: Callable[[], Parts],
     source_files: Sequence[Path],
     cache_dir: str | Path | None,
+    check: Callable[[Parts], None] = lambda parts: None,
 ) -> Parts:
     """`pipeline` over each part of `read_source()`, from the cache when an entry for exactly
-    this data and these steps exists (only sources read from files are cached)."""
+    this data, these steps and these bounds exists (only sources read from files are cached).
+    An entry is written only for output that `check` (the family's) accepts: a pipeline that
+    failed, or refused an example, leaves nothing in the cache."""
     missing = any(not Path(file).is_file() for file in source_files)  # the reader names it
     if cache_dir is None or not source_files or missing:
-        return {part: pipeline.run(examples, part) for part, examples in read_source().items()}
+        parts = {part: pipeline.run(examples, part) for part, examples in read_source().items()}
+        check(parts)
+        return parts
     path = Path(cache_dir) / f"{cache_key(pipeline, source_files)}.json"
     entry = _read(path)
     if entry is not None:
         pipeline.report.update(entry["report"])
         log.info(f"Data pipeline: {len(pipeline.steps)} steps' output read from the cache, {path}")
+        for part, record in entry["report"].items():
+            log_set_aside(part, record)
         return {part: [_example(pair) for pair in examples] for part, examples in entry["parts"].items()}
     parts = {part: pipeline.run(examples, part) for part, examples in read_source().items()}
+    check(parts)
     _write_atomically(path, {"parts": parts, "report": pipeline.report})
     log.info(f"Data pipeline: output cached in {path}")
     return parts
@@ -58,7 +67,7 @@ def cache_key(pipeline: Pipeline, source_files: Sequence[Path]) -> str:
     digest = hashlib.sha256(f"plugboard {__version__}, cache format {FORMAT}\n".encode())
     for path in source_files:
         digest.update(_file_hash(Path(path)).encode())
-    digest.update(json.dumps(pipeline.records(), sort_keys=True).encode())
+    digest.update(json.dumps([pipeline.records(), pipeline.bounds.record()], sort_keys=True).encode())
     for module in sorted(
         {
             inspect.getsourcefile(cls)

@@ -52,10 +52,11 @@ def split_summary(examples: Sequence[Example]) -> dict[str, Any]:
 def data_report(
     pipeline: Any, splits: dict[str, Sequence[Example]], vocabulary_size: int | None
 ) -> dict[str, Any]:
-    """A DataModule's `report`: its pipeline, what each step did per part of the source, each
-    final split's size and lengths, and the vocabulary size."""
+    """A DataModule's `report`: its pipeline and length bounds, what each step did and what was
+    set aside per part of the source, each final split's size and lengths, and the vocabulary size."""
     return {
         "pipeline": pipeline.records(),
+        "bounds": pipeline.bounds.record(),
         "source": pipeline.report,
         "splits": {split: split_summary(examples) for split, examples in splits.items()},
         "vocabulary_size": vocabulary_size,

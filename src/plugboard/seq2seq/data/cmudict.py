@@ -17,6 +17,7 @@ from plugboard.core.errors import ConfigError, DataError, MissingFileError
 from plugboard.core.job.logs import get_logger
 from plugboard.core.text_files import read_lines
 from plugboard.data.pipeline import DropDuplicates, KeepMatching, Lowercase, Step, Tokenize
+from plugboard.data.pipeline.set_aside import NumberedExamples
 from plugboard.seq2seq.data.datamodule import MultiReferenceExample, Seq2SeqDataModule
 from plugboard.seq2seq.data.tasks.base import Example
 
@@ -80,7 +81,7 @@ class CmudictDataModule(Seq2SeqDataModule):
     def source_files(self) -> list[Path]:
         return [self.path or package_dictionary()]
 
-    def read_source(self) -> dict[str, list[Example]]:
+    def read_source(self) -> dict[str, NumberedExamples]:
         return {"dictionary": read_entries(self.source_files()[0])}
 
     def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example | MultiReferenceExample]]:
@@ -127,13 +128,14 @@ def by_word(entries: list[Example]) -> Pronunciations:
     return pronunciations
 
 
-def read_entries(path: Path) -> list[tuple[str, str]]:
-    """(word, phonemes) text of every entry, in file order: `word(2)` marks and `# comments` go."""
+def read_entries(path: Path) -> NumberedExamples:
+    """(word, phonemes) text of every entry, in file order, numbered by its line (so the pipeline's
+    messages and report name lines): `word(2)` marks and `# comments` go."""
     if not path.is_file():
         raise MissingFileError(
             f"No pronunciation dictionary at {path}: set data.path to a cmudict.dict file."
         )
-    entries = []
+    entries = NumberedExamples([], [], "line", str(path))
     for number, line in enumerate(read_lines(path, "pronunciation dictionary"), start=1):
         fields = line.split("#", 1)[0].split()
         if not fields or fields[0].startswith(";;;"):  # blank, or a comment line of older releases
@@ -143,8 +145,9 @@ def read_entries(path: Path) -> list[tuple[str, str]]:
                 f"{path}, line {number}: '{fields[0]}' has no phonemes; each line must be a word "
                 "followed by its phonemes, separated by spaces."
             )
-        entries.append((ALTERNATE_MARK.sub("", fields[0]), " ".join(fields[1:])))
-    if not entries:
+        entries.examples.append((ALTERNATE_MARK.sub("", fields[0]), " ".join(fields[1:])))
+        entries.numbers.append(number)
+    if not entries.examples:
         raise DataError(
             f"{path} holds no usable 'word PH1 PH2 ...' lines; point data.path at a cmudict.dict."
         )

@@ -10,7 +10,7 @@ into id tensors once in `setup`, so a training step does no Python tokenisation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -36,29 +36,43 @@ class Seq2SeqDataModule(PipelineDataModule):
     predict and serve read raw input through the same steps. `vocabulary` fixes the token list
     (the core hands over the one saved in a checkpoint, see `plugboard.core.handoff`); when it is
     None the vocabulary is built from the training split, and `metadata` hands it to the model.
-    The other arguments are the shared ones of `PipelineDataModule`.
+    `training_lengths` likewise: the longest source and target (tokens) the model was trained
+    on, `{"source": 25, "target": 25}`, measured on the training split when not given; predict
+    and serve warn of an input far longer. The other arguments are the shared ones of
+    `PipelineDataModule`.
     """
 
     def __init__(
         self,
         *,
         vocabulary: Sequence[str] | None = None,
+        training_lengths: Mapping[str, int] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(**options)
         self.vocabulary = Vocabulary(vocabulary) if vocabulary is not None else None
+        self.training_lengths = dict(training_lengths) if training_lengths is not None else None
 
     @property
     def metadata(self) -> dict[str, Any]:
-        """What the model needs from the data: the vocabulary (valid after `setup`); and the
-        pipeline's steps as plain data, which a rebuilt DataModule gets back."""
+        """What the model needs from the data: the vocabulary (valid after `setup`); the pipeline's
+        steps as plain data, which a rebuilt DataModule gets back; and the training lengths."""
         if self.vocabulary is None:
             return {}
-        return {"vocabulary": list(self.vocabulary.tokens), "pipeline": self.pipeline.records()}
+        metadata = {"vocabulary": list(self.vocabulary.tokens), "pipeline": self.pipeline.records()}
+        if self.training_lengths is not None:
+            metadata["training_lengths"] = self.training_lengths
+        return metadata
 
     def build(self, stage: str | None) -> None:
         """Examples, vocabulary and id tensors, made once."""
         self.examples = self.load_examples()
+        if self.training_lengths is None and self.examples.get("train"):
+            train = self.examples["train"]
+            self.training_lengths = {
+                "source": max(len(example[0]) for example in train),
+                "target": max(len(example[1]) for example in train),
+            }
         if self.vocabulary is None:
             train = self.examples["train"]
             self.vocabulary = Vocabulary.from_sequences(

@@ -13,7 +13,8 @@ class TsvDataModule(TsvFileDataModule, Seq2SeqDataModule):
     The split is over distinct sources (as tokens, after the pipeline), so a source never
     appears in both training and evaluation (the same rule GeneratedDataModule follows). The
     default pipeline makes every character a token; `data.pipeline` says otherwise (see
-    configs/data/tsv.yaml). Blank lines are skipped; there is no `test_long` split.
+    configs/data/tsv.yaml). Empty lines are skipped and counted, like every line set aside
+    (`plugboard.data.tsv.read_two_columns`); there is no `test_long` split.
     """
 
     columns = ("source", "target")

@@ -3,7 +3,9 @@
 FastAPI on uvicorn rather than LitServe: one process and no worker pool or extra runtime for a
 model this small, a plain ASGI app that tests can drive, and FastAPI is already installed.
 Every input problem (bad JSON, wrong types, empty or too many or too long inputs, symbols the
-model never saw) is answered with 422 and a message naming it; the server goes on serving.
+model never saw) is answered with 422 and a message naming it; the server goes on serving. Each
+output says whether it was cut at the length cap (`truncated`) and carries a `warning` for an
+input far longer than the model's training sources.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoint's request type from its
@@ -57,7 +59,12 @@ def create_app(
     def predict(request: PredictRequest) -> PredictResponse:
         predictions = predictor.predict(request.inputs, beam_size=request.beam_size)
         return PredictResponse(
-            outputs=[Output(input=p.input, output=p.output, score=p.score) for p in predictions]
+            outputs=[
+                Output(
+                    input=p.input, output=p.output, score=p.score, truncated=p.truncated, warning=p.warning
+                )
+                for p in predictions
+            ]
         )
 
     return app

@@ -26,6 +26,8 @@ class Output(BaseModel):
     input: str
     output: str
     score: float  # log-probability of the output under the model
+    truncated: bool  # the output hit the length cap before <eos>: cut, not finished
+    warning: str | None = None  # e.g. an input far longer than the model's training sources
 
 
 class PredictResponse(BaseModel):
