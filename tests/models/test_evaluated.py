@@ -9,11 +9,11 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from torchmetrics.functional.classification import multiclass_accuracy, multiclass_f1_score
 
-from helpers import compose_config
 from plugboard.classifier.data import DyckDataModule
 from plugboard.core.callbacks import TestExampleOutcomes
 from plugboard.core.handoff import data_metadata, instantiate_with_metadata

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from helpers import compose_config
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
+from plugboard.core.rebuild import rebuild
 from torch import nn
 
-from helpers import compose_config
 from plugboard.core.handoff import METADATA_KEY, data_metadata, instantiate_with_metadata
-from plugboard.core.rebuild import rebuild
 from plugboard.modules.attention import DotAttention
 from plugboard.modules.decoders import RecurrentDecoder
 from plugboard.modules.encoders import RecurrentEncoder
