@@ -106,7 +106,7 @@ CASES = {
     ),
     "export: an unknown format": Case(
         ["export.py", "ckpt_path={checkpoint}", "format=tflite"],
-        ["format='tflite' must be one of 'onnx', 'torchscript'", "command line"],
+        ["format='tflite' must be one of 'onnx', 'torch_export', 'torchscript'", "command line"],
     ),
     "a pipeline step that does not exist": Case(
         ["train.py", *TINY, "data.pipeline.0._target_=plugboard.data.pipeline.strip.Strp"], ["step 1", "Strp"]

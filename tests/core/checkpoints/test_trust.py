@@ -93,7 +93,7 @@ ENTRY_POINTS = {
     "eval.py": [],
     "predict.py": ['inputs=["12 march 2021"]'],
     "serve.py": ["port=0"],
-    "export.py": ["format=torchscript"],
+    "export.py": ["format=torch_export"],
 }
 
 
