@@ -45,12 +45,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", help="the package name, e.g. lab_notes")
     parser.add_argument("--description", required=True, help="one line: what the project is for")
-    parser.add_argument("--operation", choices=("copy", "update"), default="copy", help="copier's operation")
+    parser.add_argument(
+        "--operation", default="copy", help="copier's: copy, or update (recopy) over the existing project"
+    )
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the fresh copy (default: here)")
     arguments = parser.parse_args(argv)
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the file-by-file list: too long for copier's output
-            plan = rename_project(arguments.root, arguments.name, update=arguments.operation == "update")
+            plan = rename_project(arguments.root, arguments.name, update=arguments.operation != "copy")
         set_description(arguments.root / "pyproject.toml", arguments.description)
     except RenameError as error:
         print(f"Error: {error}", file=sys.stderr)
