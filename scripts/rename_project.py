@@ -1,12 +1,14 @@
 """Renames the project, so a new project starts from this template under its own name.
 
-    python scripts/rename_project.py NEWNAME [--display-name NewName] [--root DIR] [--dry-run]
+    python scripts/rename_project.py NEWNAME [--display-name NewName] [--root DIR] [--dry-run] [--update]
 
 Moves the package (src/plugboard -> src/<newname>) and rewrites every text file of the project:
 imports, config `_target_`s, pyproject.toml, the Makefile, docs and notebooks. The three spellings
 are kept apart: "plugboard" -> newname, "Plugboard" -> NewName (class names such as PlugboardError
 too), "PLUGBOARD" -> NEWNAME (environment variables). The names below are rewritten along with
-everything else, so the renamed project can be renamed again.
+everything else, so the renamed project can be renamed again. `copier copy` and `copier update` run
+it on each fresh copy of the template (scripts/copier_task.py); with `--update` the template's files
+replace those of the same path in an existing src/NEWNAME, and running it again changes nothing.
 
 Uses the standard library only: it runs before the package is installed under its new name.
 """
@@ -18,7 +20,9 @@ import importlib.util
 import keyword
 import os
 import re
+import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +36,9 @@ SKIPPED_DIRS |= {".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis", "
 SKIPPED_DIR_SUFFIXES = (".egg-info",)
 # What runs and builds write at the project root.
 SKIPPED_ROOT_DIRS = {"logs", "outputs", "multirun", "wandb", "mlruns", "lightning_logs", "build", "dist"}
+# Copier's record of where the template lives and what was answered: renamed, it would send
+# `copier update` to another address.
+SKIPPED_FILES = {".copier-answers.yml"}
 NAME_PATTERN = re.compile(r"[a-z](?:[a-z0-9_]*[a-z0-9])?")
 DISPLAY_NAME_PATTERN = re.compile(r"[A-Z][A-Za-z0-9]*")
 
@@ -73,8 +80,9 @@ def default_display_name(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def validate(name: str, display_name: str, root: Path) -> None:
-    """Refuses a name Python or pip cannot use, or one that would shadow another module."""
+def validate(name: str, display_name: str, root: Path, update: bool = False) -> None:
+    """Refuses a name Python or pip cannot use, or one that would shadow another module (in an
+    update, the installed module of that name is normally the project itself)."""
     fix = "Choose another name, e.g. `python scripts/rename_project.py my_project`."
     if name == OLD_NAME:
         raise RenameError(f"The project is already called '{name}'. {fix}")
@@ -91,7 +99,7 @@ def validate(name: str, display_name: str, root: Path) -> None:
                 f"'{name}' is taken by {taken}: run from the project root, `import {name}` would "
                 f"find that instead of the package. {fix}"
             )
-    if name in sys.stdlib_module_names or _installed(name):
+    if name in sys.stdlib_module_names or (not update and _installed(name)):
         raise RenameError(
             f"'{name}' is already a module (of the standard library or installed in this environment): "
             f"`import {name}` would find one of the two packages and hide the other. {fix}"
@@ -118,7 +126,7 @@ def plan_rename(root: Path, renamer: Renamer) -> Plan:
         subdirectories[:] = sorted(name for name in subdirectories if not _skipped(here / name, root))
         for name in sorted(files):
             path = here / name
-            text = _text(path)
+            text = None if name in SKIPPED_FILES else _text(path)
             if text is not None and (count := renamer.rename(text)[1]):
                 plan.replacements[path] = count
         for name in [*subdirectories, *files]:
@@ -149,11 +157,36 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def check_moves(plan: Plan) -> None:
-    """Before anything changes: a move onto an existing path would lose that path's content."""
+def check_moves(plan: Plan, root: Path, update: bool) -> None:
+    """Before anything changes: a move onto an existing path would lose that path's content, and
+    in an update no file may be moved through a symbolic link (to land outside the project)."""
     for old, new in plan.moves:
-        if new.exists():
+        if new.exists() and not update:
             raise RenameError(f"Cannot move {old} to {new}: {new} already exists. Remove it and run again.")
+        for _, target in _merged_files(old, new):
+            linked = [path for path in _between(root, target.parent) if path.is_symlink()]
+            if linked or target.is_dir():
+                raise RenameError(
+                    f"Cannot move {old} into {new}: {linked[0] if linked else target} is "
+                    f"{'a symbolic link' if linked else 'a directory'}, and the move would write "
+                    f"{'through it' if linked else 'over it'}. Replace it with a plain folder or file."
+                )
+
+
+def _merged_files(old: Path, new: Path) -> Iterator[tuple[Path, Path]]:
+    """Each file (or link) under `old`, and the path it takes when `old` is merged into `new`."""
+    if old.is_dir() and not old.is_symlink():
+        for child in sorted(old.iterdir()):
+            yield from _merged_files(child, new / child.name)
+    else:
+        yield old, new
+
+
+def _between(root: Path, path: Path) -> Iterator[Path]:
+    """`path` and its parents up to (not including) `root`."""
+    while path != root and root in path.parents:
+        yield path
+        path = path.parent
 
 
 def apply(plan: Plan, renamer: Renamer) -> None:
@@ -161,7 +194,13 @@ def apply(plan: Plan, renamer: Renamer) -> None:
         # Bytes in, bytes out: line endings and file modes stay as they were.
         path.write_bytes(renamer.rename(path.read_bytes().decode("utf-8"))[0].encode("utf-8"))
     for old, new in plan.moves:
-        old.rename(new)
+        if not new.exists():
+            old.rename(new)
+            continue
+        for source, target in _merged_files(old, new):  # an update: the template's files win
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+        shutil.rmtree(old)  # only emptied folders are left
 
 
 def report(plan: Plan, root: Path, name: str, display_name: str, dry_run: bool) -> None:
@@ -186,21 +225,24 @@ def report(plan: Plan, root: Path, name: str, display_name: str, dry_run: bool) 
         print(f"  rm -rf {stale[0].relative_to(root)}   # build metadata of the old name")
 
 
-def rename_project(root: Path, name: str, display_name: str | None = None, dry_run: bool = False) -> Plan:
-    """Renames the project at `root`; with `dry_run`, only reports what would change."""
+def rename_project(
+    root: Path, name: str, display_name: str | None = None, dry_run: bool = False, update: bool = False
+) -> Plan:
+    """Renames the project at `root`; with `dry_run`, only reports what would change. With `update`,
+    moves merge into existing folders (see `apply`), and a project already renamed is no error."""
     root = root.resolve()
     display_name = display_name or default_display_name(name)
     package = root / "src" / OLD_NAME
-    if not package.is_dir():
+    if not package.is_dir() and not (update and (root / "src" / name).is_dir()):
         raise RenameError(
             f"No package directory src/{OLD_NAME} under {root}, so there is nothing to rename: the "
             f"project has already been renamed (its package is another folder under src/), or {root} "
             "is not the project root. Pass the root with --root."
         )
-    validate(name, display_name, root)
+    validate(name, display_name, root, update)
     renamer = Renamer(name, display_name)
     plan = plan_rename(root, renamer)
-    check_moves(plan)
+    check_moves(plan, root, update)
     if not dry_run:
         apply(plan, renamer)
     report(plan, root, name, display_name, dry_run)
@@ -215,13 +257,20 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--root", type=Path, default=Path(__file__).resolve().parents[1], help="the project to rename"
     )
     parser.add_argument("--dry-run", action="store_true", help="list the changes without making them")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="merge into an existing src/NAME, the template's files replacing those of the same path",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
     try:
-        rename_project(arguments.root, arguments.name, arguments.display_name, arguments.dry_run)
+        rename_project(
+            arguments.root, arguments.name, arguments.display_name, arguments.dry_run, arguments.update
+        )
     except RenameError as error:
         print(f"Error: {error}", file=sys.stderr)
         sys.exit(1)

@@ -105,7 +105,8 @@ def test_names_in_docstrings_and_comments_exist():
     something that exists: a docstring that points at a function nobody wrote misleads."""
     import importlib
 
-    known, wrong = _identifiers(), []
+    # The package's own name counts: renamed (`lab_notes`) it looks like a snake_case name.
+    known, wrong = _identifiers() | {"plugboard"}, []
     for path in (SRC / "plugboard").rglob("*.py"):
         for doc in _docs(path):
             for name in re.findall(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)(?:\(\))?`", doc):

@@ -107,7 +107,7 @@ CASES = {
     ),
     "export: an unknown format": Case(
         ["export.py", "ckpt_path={checkpoint}", "format=tflite"],
-        ["format='tflite' must be one of 'onnx', 'torchscript'", "command line"],
+        ["format='tflite' must be one of 'onnx', 'torch_export', 'torchscript'", "command line"],
     ),
     "a TSV line of only a tab, like an empty target": Case(
         TSV_RUN,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,8 +85,10 @@ def test_the_renamed_project_passes_its_attention_and_config_tests(renamed: Path
 
 @pytest.mark.slow
 def test_the_renamed_project_passes_its_whole_fast_suite(renamed: Path):
-    # Its own copy of this file is left out: it would rename a copy of the copy, one level down.
-    result = run_tests(renamed, ["--ignore", "tests/scripts/test_rename_project.py"], timeout=3600)
+    # Its own copy of this file is left out: it would rename a copy of the copy, one level down; so is
+    # the copier test, which makes projects named lab_notes from a copy that already is.
+    left_out = ["tests/scripts/test_rename_project.py", "tests/scripts/test_copier_template.py"]
+    result = run_tests(renamed, [f"--ignore={path}" for path in left_out], timeout=3600)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
 
 
@@ -142,3 +145,80 @@ def test_a_name_python_cannot_use_is_refused_with_the_reason(tmp_path: Path, nam
 
 def test_the_display_name_defaults_to_camel_case():
     assert load_script().default_display_name(NEW_NAME) == "LabNotes"
+
+
+# ----- --update: what `copier update` runs over a project already renamed (scripts/copier_task.py) --
+def template_over_renamed_project(root: Path) -> Path:
+    """A renamed project with a file of the user's own, and the template's new files rendered
+    over it under the old name, as copier leaves them before its task runs."""
+    (root / "src" / NEW_NAME / "core").mkdir(parents=True)
+    (root / "src" / NEW_NAME / "core" / "errors.py").write_text("class LabNotesError(Exception): ...\n")
+    (root / "src" / NEW_NAME / "users_own.py").write_text("from lab_notes.core.errors import LabNotesError\n")
+    (root / "src" / OLD_NAME / "core").mkdir(parents=True)
+    (root / "src" / OLD_NAME / "core" / "errors.py").write_text("class PlugboardError(ValueError): ...\n")
+    (root / "src" / OLD_NAME / "core" / "news.py").write_text(
+        "from plugboard.core.errors import PlugboardError\n"
+    )
+    return root
+
+
+def test_an_update_merges_the_templates_package_into_the_renamed_one(tmp_path: Path):
+    root = template_over_renamed_project(tmp_path)
+    load_script().rename_project(root, NEW_NAME, update=True)
+    package = root / "src" / NEW_NAME
+    assert not (root / "src" / OLD_NAME).exists()
+    assert (package / "core" / "errors.py").read_text() == "class LabNotesError(ValueError): ...\n"
+    assert (package / "core" / "news.py").read_text() == "from lab_notes.core.errors import LabNotesError\n"
+    assert (package / "users_own.py").read_text() == "from lab_notes.core.errors import LabNotesError\n"
+
+
+def test_an_update_run_again_changes_nothing(tmp_path: Path):
+    root = template_over_renamed_project(tmp_path)
+    load_script().rename_project(root, NEW_NAME, update=True)
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    plan = load_script().rename_project(root, NEW_NAME, update=True)
+    assert plan.occurrences == 0 and plan.moves == []
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+def test_without_update_an_existing_package_is_not_overwritten(tmp_path: Path):
+    root = template_over_renamed_project(tmp_path)
+    with pytest.raises(load_script().RenameError, match="already exists"):
+        load_script().rename_project(root, NEW_NAME)
+    assert (
+        root / "src" / NEW_NAME / "core" / "errors.py"
+    ).read_text() == "class LabNotesError(Exception): ...\n"
+
+
+def test_an_update_refuses_to_move_files_through_a_planted_symbolic_link(tmp_path: Path):
+    """src/lab_notes/core pointing outside the project: merging into it would write out there."""
+    root = template_over_renamed_project(tmp_path / "project")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "errors.py").write_text("someone else's file\n")
+    shutil.rmtree(root / "src" / NEW_NAME / "core")
+    (root / "src" / NEW_NAME / "core").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(load_script().RenameError, match="symbolic link"):
+        load_script().rename_project(root, NEW_NAME, update=True)
+    assert sorted(path.name for path in outside.iterdir()) == ["errors.py"]
+    assert (outside / "errors.py").read_text() == "someone else's file\n"
+    assert (root / "src" / OLD_NAME / "core" / "news.py").read_text().startswith("from plugboard.")
+
+
+def test_the_copier_answers_file_keeps_the_templates_address(tmp_path: Path):
+    (tmp_path / "src" / OLD_NAME).mkdir(parents=True)
+    answers = "_src_path: https://example.org/plugboard.git\n_commit: v0.2.0\npackage_name: lab_notes\n"
+    (tmp_path / ".copier-answers.yml").write_text(answers)
+    load_script().rename_project(tmp_path, NEW_NAME)
+    assert (tmp_path / ".copier-answers.yml").read_text() == answers
+
+
+def test_an_update_does_not_take_the_projects_own_installation_for_a_clash(tmp_path: Path, monkeypatch):
+    """Once the user ran `pip install -e .`, `import lab_notes` finds their own project."""
+    script = load_script()
+    monkeypatch.setattr(script, "_installed", lambda name: name == NEW_NAME)
+    root = template_over_renamed_project(tmp_path)
+    with pytest.raises(script.RenameError, match="already a module"):
+        script.rename_project(root, NEW_NAME)
+    script.rename_project(root, NEW_NAME, update=True)
+    assert not (root / "src" / OLD_NAME).exists()

@@ -94,7 +94,7 @@ ENTRY_POINTS = {
     "eval.py": [],
     "predict.py": ['inputs=["12 march 2021"]'],
     "serve.py": ["port={free_port}"],  # refused before it would listen
-    "export.py": ["format=torchscript"],
+    "export.py": ["format=torch_export"],
 }
 
 

@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
+from plugboard.modules.encoders.recurrent_scan import recurrent_states_by_scan
 from plugboard.modules.recurrent_state import CellName, cell_class_named, hidden_state
 
 
@@ -50,13 +51,20 @@ class RecurrentEncoder(Encoder):
         self.directions = directions
 
     def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> EncoderOutput:
-        lengths = mask.sum(dim=1).cpu()
-        packed = pack_padded_sequence(
-            self.dropout(self.embedding(tokens)), lengths, batch_first=True, enforce_sorted=False
-        )
-        packed_states, final = self.rnn(packed)
-        states, _ = pad_packed_sequence(packed_states, batch_first=True, total_length=tokens.shape[1])
-        hidden = hidden_state(final)
+        embedded = self.dropout(self.embedding(tokens))
+        if torch.compiler.is_exporting():  # the same numbers, as a loop torch.export can record
+            states, last_layer = recurrent_states_by_scan(self.rnn, embedded, mask)
+        else:
+            states, last_layer = self._packed(embedded, mask)
         # Last layer's final hidden state of each direction: [directions, B, H] -> [B, directions*H]
-        last_layer = hidden[-self.directions :].transpose(0, 1).reshape(tokens.shape[0], -1)
+        last_layer = last_layer.transpose(0, 1).reshape(tokens.shape[0], -1)
         return EncoderOutput(self.projection(states), torch.tanh(self.projection(last_layer)))
+
+    def _packed(self, embedded: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """States [B, S, directions*H] and the last layer's final states [directions, B, H], each
+        direction reading only real tokens."""
+        lengths = mask.sum(dim=1).cpu()
+        packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        packed_states, final = self.rnn(packed)
+        states, _ = pad_packed_sequence(packed_states, batch_first=True, total_length=embedded.shape[1])
+        return states, hidden_state(final)[-self.directions :]

@@ -1,4 +1,5 @@
-"""Export of a trained seq2seq model to ONNX or TorchScript, for decoding without Plugboard.
+"""Export of a trained seq2seq model to ONNX or torch.export (TorchScript: deprecated), for decoding
+without Plugboard.
 
 `graphs` says what is exported (encoder, decoder step, teacher-forced forward), `formats`
 how a graph is written, `exporter` writes the graphs and `manifest.json`, `runtime` decodes
@@ -13,6 +14,7 @@ from typing import Any
 _HOMES = {
     "export_model": "exporter",
     "ExportError": "formats",
+    "ExportedProgramGraphs": "runtime",
     "OnnxGraphs": "runtime",
     "TorchScriptGraphs": "runtime",
     "greedy_decode": "runtime",

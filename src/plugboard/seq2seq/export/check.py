@@ -9,12 +9,12 @@ from plugboard.core.job.logs import get_logger
 from plugboard.data.vocabulary import Vocabulary
 from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.export.formats import ExportError
-from plugboard.seq2seq.export.runtime import OnnxGraphs, TorchScriptGraphs, greedy_decode
+from plugboard.seq2seq.export.runtime import OnnxGraphs, TorchGraphs, greedy_decode
 from plugboard.seq2seq.model import Seq2SeqModule
 
 log = get_logger(__name__)
 
-Graphs = OnnxGraphs | TorchScriptGraphs
+Graphs = OnnxGraphs | TorchGraphs
 
 
 class ExportCheckError(ExportError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ from plugboard.seq2seq.model import Seq2SeqModule
 
 log = get_logger(__name__)
 
+TORCHSCRIPT_DEPRECATED = (
+    "format=torchscript is deprecated, as TorchScript is in PyTorch and Lightning, and will be removed "
+    "when torch drops torch.jit.trace: export with format=torch_export (torch.export.load) or format=onnx."
+)
 WHAT_EACH_GRAPH_RUNS = {
     "encoder": "the encoder and the decoder's prepare and init_state",
     "decoder_step": "one decoder step, attention included",
@@ -50,8 +55,11 @@ def export_model(
     if format not in FILE_SUFFIXES:
         raise ExportError(
             f"format={format!r} is not an export format. Use format=onnx (for onnxruntime and other "
-            "ONNX runtimes) or format=torchscript (for torch.jit.load, in Python or C++)."
+            "ONNX runtimes) or format=torch_export (a torch.export ExportedProgram for torch.export.load, "
+            "or AOTInductor); format=torchscript is deprecated."
         )
+    if format == "torchscript":
+        warnings.warn(TORCHSCRIPT_DEPRECATED, FutureWarning, stacklevel=2)
     if format == "onnx":
         require_onnx_packages()
         check_opset(opset)
@@ -89,7 +97,7 @@ def model_parts(model: Seq2SeqModule) -> dict[str, str]:
 
 def _cannot_export(model: Seq2SeqModule, graph: Graph, format: str, error: Exception) -> str:
     parts = ", ".join(f"{slot} {name}" for slot, name in model_parts(model).items())
-    other = "torchscript" if format == "onnx" else "onnx"
+    other = "torch_export" if format == "onnx" else "onnx"
     return (
         f"Cannot export the {graph.name} graph ({WHAT_EACH_GRAPH_RUNS[graph.name]}) of this model "
         f"({parts}) to {format}: {describe_error(error)}. Export records the operations run on one "

@@ -1,18 +1,23 @@
-"""Writing one graph to a file, ONNX or TorchScript, and proving it works at other sizes.
+"""Writing one graph to a file, ONNX, torch.export or TorchScript, and proving it works at other sizes.
 
-Both formats come from tracing, which records one path through the Python code at the
-sizes of the example inputs; a size the tracer wrongly took for a constant would only show
-at other sizes. So every written graph is run at a second set of sizes (`Graph.probe`) and
-must give the model's outputs before it is kept.
+Every format records one path through the Python code at the sizes of the example inputs; a
+size wrongly taken for a constant would only show at other sizes. So every written graph is run
+at a second set of sizes (`Graph.probe`) and must give the model's outputs before it is kept.
 
-ONNX: torch's TorchScript-based exporter (`torch.onnx.export(dynamo=False)`) first. The
-recurrent encoder packs its padded batch (`pack_padded_sequence`), whose sizes depend on
-the data: `torch.export` refuses that, tracing handles it. Where the traced graph fails the
-probe (`nn.MultiheadAttention` inside the transformer encoder: that exporter fixes the source
+torch_export: `torch.export.export` with every varying axis dynamic, saved as an ExportedProgram
+(`.pt2`, read back by `torch.export.load`). The recurrent encoder runs its layers as a `scan`
+while it is exported (`modules/encoders/recurrent_scan.py`), since torch.export follows neither
+packed sequences nor the recurrent kernel's loop.
+
+ONNX: torch's TorchScript-based exporter (`torch.onnx.export(dynamo=False)`) first, since it
+follows the recurrent encoder's packed sequences. Where the traced graph fails the probe
+(`nn.MultiheadAttention` inside the transformer encoder: that exporter fixes the source
 length, pytorch/pytorch#122321), the graph is exported again with the `torch.export`-based
 exporter (`dynamo=True`, needs onnxscript), which keeps it dynamic but takes longer.
-torch 2.9+ marks the TorchScript-based exporter and `torch.jit.trace` deprecated; both still
-work in torch 2.13, and their deprecation warnings are not shown.
+
+TorchScript (`torch.jit.trace`) is deprecated in PyTorch (2.9+) and Lightning (2.6.1): choosing it
+warns, and it goes when torch drops it. torch 2.9+ also marks the TorchScript-based ONNX exporter
+deprecated; both still work in torch 2.13 and 2.14, and their own deprecation warnings are not shown.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ log = get_logger(__name__)
 # Scaled dot-product attention (the transformer's self-attention) has an ONNX form from opset
 # 14; 20 is the newest the TorchScript-based exporter writes.
 MIN_OPSET, MAX_OPSET = 14, 20
-FILE_SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt"}
+FILE_SUFFIXES = {"onnx": ".onnx", "torch_export": ".pt2", "torchscript": ".pt"}
 # Largest |difference| from the model at the probe sizes; float32 rounding is ~1e-6.
 PROBE_TOLERANCE = 1e-4
 # The torch.export-based exporter logs every rewrite it applies at INFO level.
@@ -61,7 +66,7 @@ def require_onnx_packages() -> None:
     if missing:
         raise ExportError(
             f"format=onnx needs the {', '.join(missing)} package(s), which are not installed. "
-            'Install the export extra with `pip install -e ".[export]"`, or export with format=torchscript.'
+            'Install the export extra with `pip install -e ".[export]"`, or export with format=torch_export.'
         )
 
 
@@ -78,14 +83,21 @@ def write_graph(graph: Graph, path: Path, format: str, opset: int) -> list[str]:
     inputs the written graph takes.
 
     An ONNX graph leaves out inputs it never reads (e.g. the previous step's attention weights
-    when the attention does not look at them); a TorchScript graph takes all of them.
+    when the attention does not look at them); the other formats take all of them.
     """
     with _quiet_tracing(), torch.no_grad():
         if format == "onnx":
             return _write_onnx(graph, path, opset)
-        torch.jit.trace(graph.module, graph.example, check_trace=False).save(str(path))
+        if format == "torch_export":
+            dynamic_shapes = _dynamic_shapes(graph)
+            program = torch.export.export(
+                graph.module, graph.example, dynamic_shapes=dynamic_shapes, strict=False
+            )
+            torch.export.save(program, str(path))
+        else:
+            torch.jit.trace(graph.module, graph.example, check_trace=False).save(str(path))
         try:
-            outputs = torch.jit.load(str(path))(*graph.probe)
+            outputs = load_torch_graph(path, format)(*graph.probe)
         except Exception as error:
             raise UntraceableGraph(
                 f"the traced graph fails at other sizes ({describe_error(error)})"
@@ -93,6 +105,13 @@ def write_graph(graph: Graph, path: Path, format: str, opset: int) -> list[str]:
         if problem := _probe_problem(graph, [output.numpy() for output in outputs]):
             raise UntraceableGraph(f"the traced graph differs from the model at other sizes ({problem})")
         return graph.input_names
+
+
+def load_torch_graph(path: Path, format: str) -> torch.nn.Module:
+    """A `.pt2` (torch_export) or `.pt` (torchscript) graph, ready to call on CPU tensors."""
+    if format == "torch_export":
+        return torch.export.load(str(path)).module()
+    return torch.jit.load(str(path), map_location="cpu")
 
 
 def _write_onnx(graph: Graph, path: Path, opset: int) -> list[str]:

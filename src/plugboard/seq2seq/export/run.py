@@ -1,4 +1,4 @@
-"""`python export.py ckpt_path=... format=onnx|torchscript`: deployable graphs, checked against PyTorch."""
+"""`python export.py ckpt_path=... format=onnx|torch_export`: deployable graphs, checked against PyTorch."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ log = get_logger(__name__)
 CONFIG_KEYS: dict[str, Any] = {
     **RUN_KEYS,
     "ckpt_path": str,
-    "format": Literal["onnx", "torchscript"],
+    "format": Literal["onnx", "torch_export", "torchscript"],
     "opset": Annotated[int, Interval(ge=14, le=20)],
     "output_dir": str | None,
     "check": bool,
@@ -35,7 +35,7 @@ def export_checkpoint(cfg: DictConfig) -> dict[str, float]:
     from plugboard.seq2seq.inference import require_seq2seq
 
     rebuilt = rebuild(cfg.ckpt_path, paths=cfg.paths)
-    model = require_seq2seq(rebuilt, "ONNX and TorchScript export")
+    model = require_seq2seq(rebuilt, "ONNX and torch.export export")
     log.info(f"Loaded {cfg.ckpt_path} (epoch {rebuilt.checkpoint.get('epoch')})")
 
     output_dir = Path(cfg.output_dir or cfg.paths.output_dir)

@@ -1,6 +1,6 @@
 """Running exported graphs without Plugboard: a reference greedy decoder.
 
-This file needs numpy, plus onnxruntime (ONNX) or torch (TorchScript), and nothing from
+This file needs numpy, plus onnxruntime (ONNX) or torch (torch.export, TorchScript), and nothing from
 Plugboard, so a deployment can copy it next to the exported files:
 
     graphs = load_graphs("exported/")           # reads manifest.json
@@ -49,8 +49,8 @@ class OnnxGraphs:
         return {item["name"]: value for item, value in zip(spec["outputs"], outputs, strict=True)}
 
 
-class TorchScriptGraphs:
-    """The exported `.pt` graphs of one model, run by `torch.jit.load`ed modules."""
+class TorchGraphs:
+    """The exported graphs of one model as torch modules, run on the CPU (`load` says how)."""
 
     def __init__(self, directory: str | Path) -> None:
         import torch
@@ -59,9 +59,11 @@ class TorchScriptGraphs:
         self.directory = Path(directory)
         self.manifest = read_manifest(self.directory)
         self.modules = {
-            name: torch.jit.load(str(self.directory / graph["file"]), map_location="cpu")
-            for name, graph in self.manifest["graphs"].items()
+            name: self.load(self.directory / graph["file"]) for name, graph in self.manifest["graphs"].items()
         }
+
+    def load(self, path: Path) -> Callable[..., Any]:
+        raise NotImplementedError
 
     def run(self, graph: str, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         spec = self.manifest["graphs"][graph]
@@ -73,18 +75,32 @@ class TorchScriptGraphs:
         return {item["name"]: value.numpy() for item, value in zip(spec["outputs"], outputs, strict=True)}
 
 
+class ExportedProgramGraphs(TorchGraphs):
+    """The exported `.pt2` graphs of one model (torch.export ExportedPrograms)."""
+
+    def load(self, path: Path) -> Callable[..., Any]:
+        return self.torch.export.load(str(path)).module()
+
+
+class TorchScriptGraphs(TorchGraphs):
+    """The exported `.pt` graphs of one model, `torch.jit.load`ed (TorchScript: deprecated)."""
+
+    def load(self, path: Path) -> Callable[..., Any]:
+        return self.torch.jit.load(str(path), map_location="cpu")
+
+
 def read_manifest(directory: str | Path) -> dict[str, Any]:
     return json.loads((Path(directory) / MANIFEST).read_text())
 
 
-def load_graphs(directory: str | Path) -> OnnxGraphs | TorchScriptGraphs:
+def load_graphs(directory: str | Path) -> OnnxGraphs | TorchGraphs:
     """The graphs in `directory`, loaded for the format its manifest names."""
-    format = read_manifest(directory)["format"]
-    return OnnxGraphs(directory) if format == "onnx" else TorchScriptGraphs(directory)
+    readers = {"onnx": OnnxGraphs, "torch_export": ExportedProgramGraphs, "torchscript": TorchScriptGraphs}
+    return readers[read_manifest(directory)["format"]](directory)
 
 
 def greedy_decode(
-    graphs: OnnxGraphs | TorchScriptGraphs,
+    graphs: OnnxGraphs | TorchGraphs,
     source: np.ndarray,
     source_mask: np.ndarray,
     max_length: int | None = None,
