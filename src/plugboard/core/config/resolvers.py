@@ -10,6 +10,9 @@
   write none of the files rank 0 writes (`hydra.output_subdir`).
 - `${plugboard_devices_per_node:${trainer.devices}}`, `${plugboard_gpus_per_node:accelerator,devices}`:
   the trainer's device count as SLURM reserves it (configs/launcher/slurm.yaml).
+- `${plugboard_class_flag:${model.attention._target_},needs_equal_sizes}`: a boolean class
+  attribute of a config's target (False when the class has none), so one part's setting can
+  follow the class chosen for another (configs/model/rnn_seq2seq.yaml).
 
 They only compute values: resolving a config creates no file or folder (the run dir is
 claimed when the run starts, `plugboard.core.job.run_dir`).
@@ -68,7 +71,15 @@ def gpus_per_node(accelerator: str, devices: Any) -> int | None:
     return None if accelerator == "cpu" else devices_per_node(devices)
 
 
+def class_flag(target: str, attribute: str) -> bool:
+    """`target`'s class attribute `attribute` as a boolean (False when it has none)."""
+    from hydra.utils import get_class
+
+    return bool(getattr(get_class(target), attribute, False))
+
+
 RESOLVERS = {
+    "plugboard_class_flag": class_flag,
     "plugboard_root": lambda: str(PROJECT_ROOT),
     "plugboard_run_dir": run_dir,
     "plugboard_sweep_group": sweep_group,

@@ -31,6 +31,9 @@ class RecurrentDecoder(Decoder):
     do not depend on attention: teacher forcing then runs the whole target through the cells in
     one fused call per layer and attends for all positions at once (`parallel_teacher_forcing`);
     the function is the same as stepping (tested), and decoding still goes step by step.
+
+    `output_bias` defaults to True here, as the layer was before the option, so checkpoints whose
+    saved config predates it rebuild; configs/model/rnn_seq2seq.yaml sets it to False.
     """
 
     def __init__(

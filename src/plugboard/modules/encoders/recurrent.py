@@ -23,6 +23,10 @@ class RecurrentEncoder(Encoder):
     that size; attending over the projected states learned less in our comparison with Joey NMT
     (docs/results/joey_parity.md). `cell` is the recurrent layer class (`torch.nn.GRU`,
     `torch.nn.LSTM`, or a partial of one from the config), completed here with the sizes.
+
+    `output_projection` defaults to True here, as the encoder was before the option: a
+    checkpoint whose saved config predates it rebuilds the layout its weights have. The
+    seq2seq config (configs/model/rnn_seq2seq.yaml) sets it per attention variant.
     """
 
     def __init__(
