@@ -70,8 +70,7 @@ def main() -> None:
     text = (
         "## Greedy decoding in validation, compiled or not\n\n"
         f"Default job (reverse, dot attention), {len(batches)} validation batches, "
-        f"median of {rounds} passes.\n\n"
-        + table
+        f"median of {rounds} passes.\n\n" + table
     )
     data = {"eager_s": eager, "compiled_s": compiled, "first_compiled_s": first_compiled}
     write_results(args.output_dir, "compiled_greedy", text, data)

@@ -33,6 +33,16 @@ def test_the_cache_goes_where_the_paths_config_says(monkeypatch: pytest.MonkeyPa
     assert Path(os.environ[CACHE_VARIABLE]) == tmp_path / "c"
 
 
+def test_torchs_own_default_set_by_importing_lightning_is_replaced(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    monkeypatch.setenv(CACHE_VARIABLE, os.path.abspath(default_cache_dir()))
+    keep_compiled_code_in_project(OmegaConf.create({"paths": {"compile_cache_dir": str(tmp_path / "c")}}))
+    assert Path(os.environ[CACHE_VARIABLE]) == tmp_path / "c"
+
+
 def test_a_cache_dir_the_user_exported_is_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "mine"))
     keep_compiled_code_in_project(OmegaConf.create({"paths": {"compile_cache_dir": str(tmp_path / "c")}}))

@@ -23,10 +23,19 @@ CACHE_VARIABLE = "TORCHINDUCTOR_CACHE_DIR"
 
 
 def keep_compiled_code_in_project(cfg: DictConfig) -> None:
-    """Points inductor's cache at `paths.compile_cache_dir`, unless the user chose one."""
+    """Points inductor's cache at `paths.compile_cache_dir`, unless the user chose one.
+
+    Importing Lightning already sets the variable to torch's default (inductor writes back the
+    directory it computed), so a value equal to that default counts as unchosen."""
     directory = cfg.get("paths", {}).get("compile_cache_dir")
-    if directory and CACHE_VARIABLE not in os.environ:
+    if directory and os.environ.get(CACHE_VARIABLE) in (None, _torch_default()):
         os.environ[CACHE_VARIABLE] = str(directory)
+
+
+def _torch_default() -> str:
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    return os.path.abspath(default_cache_dir())
 
 
 def compile_cache_counts() -> tuple[int, int, float]:
