@@ -23,7 +23,7 @@ class Initialization:
 
 
 class PyTorchDefault(Initialization):
-    """Each layer as PyTorch builds it (its own `reset_parameters`): nothing to change."""
+    """Each layer as PyTorch builds it (its own reset of its parameters): nothing to change."""
 
     def __call__(self, model: nn.Module) -> None:
         return None

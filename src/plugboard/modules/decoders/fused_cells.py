@@ -5,7 +5,7 @@ A decoder steps its cells (`nn.GRUCell`, `nn.LSTMCell`) one position at a time b
 input feeding or history-reading attention, each step's input depends on the step before. When
 nothing does, the whole teacher-forced target can go through `nn.GRU` / `nn.LSTM` at once: the
 same function as the cells stepped in order (a cell's parameters are those of a one-layer
-`nn.GRU` / `nn.LSTM`, under the names `weight_ih_l0`, ...), but one kernel call per layer instead
+`nn.GRU` / `nn.LSTM`, under the layer-0 names of those), but one kernel call per layer instead
 of one per position. The sequence layers are parameter-free templates on the meta device,
 called with the cells' parameters through `torch.func.functional_call`: no new parameters, and
 the state dict is the cells' own.
