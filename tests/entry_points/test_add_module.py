@@ -30,6 +30,8 @@ from plugboard.modules.attention.base import Attention, require_equal_sizes
 class CosineAttention(Attention):
     """score(q, k_s) = scale * cos(q, k_s): the scale sets how sharp the weights can get."""
 
+    needs_equal_sizes = True  # compares q and k directly: a recurrent encoder projects to q's size
+
     def __init__(
         self, query_size: int, key_size: int, value_size: int | None = None, initial_scale: float = 5.0
     ) -> None:

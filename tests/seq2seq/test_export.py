@@ -127,7 +127,7 @@ def test_a_graph_that_disagrees_with_the_model_fails_the_check(dates_checkpoint:
     graphs = load_graphs(tmp_path)
     assert check_export(graphs, model, batch, tolerance=1e-4)["check/greedy_tokens_equal"] == 1.0
     with torch.no_grad():
-        model.decoder.output.bias.add_(0.01)  # the model moves on; the exported files do not
+        model.decoder.output.weight.add_(0.01)  # the model moves on; the exported files do not
     with pytest.raises(ExportCheckError, match="do not reproduce the model"):
         check_export(graphs, model, batch, tolerance=1e-4)
 

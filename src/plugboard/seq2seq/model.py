@@ -22,6 +22,7 @@ from plugboard.models import EvaluatedModule
 from plugboard.modules.attention.base import Attention
 from plugboard.modules.decoders.base import Decoder
 from plugboard.modules.encoders.base import Encoder, EncoderOutput
+from plugboard.modules.initialization import Initialization
 from plugboard.modules.optimization import optimizers
 from plugboard.seq2seq.data.batch import Seq2SeqBatch
 from plugboard.seq2seq.decoding import Hypotheses, greedy_decode
@@ -50,6 +51,7 @@ class Seq2SeqModule(EvaluatedModule):
         beam_size: int = 1,
         max_output_length: int | None = None,
         compile: bool = False,
+        init: Initialization | None = None,
     ) -> None:
         super().__init__()
         self.vocabulary = Vocabulary(vocabulary)
@@ -65,6 +67,8 @@ class Seq2SeqModule(EvaluatedModule):
         self.label_smoothing, self.teacher_forcing_ratio = label_smoothing, teacher_forcing_ratio
         self.beam_size, self.max_output_length = beam_size, max_output_length
         self.compile_modules, self._modules_compiled = compile, False
+        if init is not None:  # None: each layer as PyTorch builds it
+            init(self)
 
     # ----- the model -----------------------------------------------------------------
     def encode(self, batch: Seq2SeqBatch) -> EncoderOutput:

@@ -124,3 +124,9 @@ def error_of_failed_job(result: JobReturn) -> BaseException:
     """The exception a launched job failed with. Hydra's `JobReturn.return_value` would raise it (and
     print to stderr); a sweeper that reports failures needs it as a value."""
     return result._return_value
+
+
+def parent_node(node: Any) -> Any:
+    """The config node that holds `node` (None at the root); OmegaConf 2.3 has no public call for
+    it, and a resolver given `_parent_` needs one level further up (resolvers.class_flag)."""
+    return node._get_parent()

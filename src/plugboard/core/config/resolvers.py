@@ -10,6 +10,10 @@
   write none of the files rank 0 writes (`hydra.output_subdir`).
 - `${plugboard_devices_per_node:${trainer.devices}}`, `${plugboard_gpus_per_node:accelerator,devices}`:
   the trainer's device count as SLURM reserves it (configs/launcher/slurm.yaml).
+- `${plugboard_class_flag:attention,needs_equal_sizes,true}`: a boolean class attribute of the
+  target of a sibling node (`attention` beside the node holding the key; False when the class
+  has none; the last argument when there is no such sibling, e.g. a part's file loaded alone), so
+  one part's setting can follow the class chosen for another (configs/model/encoder/gru.yaml).
 
 They only compute values: resolving a config creates no file or folder (the run dir is
 claimed when the run starts, `plugboard.core.job.run_dir`).
@@ -68,7 +72,22 @@ def gpus_per_node(accelerator: str, devices: Any) -> int | None:
     return None if accelerator == "cpu" else devices_per_node(devices)
 
 
+def class_flag(sibling: str, attribute: str, default: bool, *, _parent_: Any) -> bool:
+    """The class attribute `attribute` of the `_target_` of node `sibling`, beside the node that
+    holds the key (False when the class has none); `default` without such a sibling."""
+    from hydra.utils import get_class
+
+    from plugboard.core.config._hydra import parent_node
+
+    holder = parent_node(_parent_) if _parent_ is not None else None
+    target = OmegaConf.select(holder, f"{sibling}._target_", default=None) if holder is not None else None
+    if target is None:
+        return bool(default)
+    return bool(getattr(get_class(target), attribute, False))
+
+
 RESOLVERS = {
+    "plugboard_class_flag": class_flag,
     "plugboard_root": lambda: str(PROJECT_ROOT),
     "plugboard_run_dir": run_dir,
     "plugboard_sweep_group": sweep_group,

@@ -11,6 +11,7 @@ ranks.py        global_rank, rank_zero_only: one answer to "which process am I"
 device_pool.py  one GPU per job when a local sweep runs jobs in parallel
 logs.py         get_logger (rank-zero adapter), Lightning's messages routed once
 extras.py       configs/extras: warnings off, the config tree printed and saved
+compile_cache.py torch.compile's cache under the project; what each job read from it or compiled
 optuna_trial.py the Optuna study a sweep and its jobs share (trial number, storage, pruning)
 """
 

@@ -32,6 +32,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from plugboard.core.errors import user_message
+from plugboard.core.job.compile_cache import (
+    compile_cache_counts,
+    keep_compiled_code_in_project,
+    report_compile_cache_use,
+)
 from plugboard.core.job.device_pool import device_for_this_job
 from plugboard.core.job.extras import apply_extras
 from plugboard.core.job.launch import command_line_of_this_job
@@ -76,9 +81,12 @@ def run_job(
         _check(cfg, entry_point, keys)
         route_lightning_logs()
         apply_extras(cfg, output_dir)
+        keep_compiled_code_in_project(cfg)
+        compiled_before = compile_cache_counts()
         write_run_info(output_dir)
         with device_for_this_job(cfg), command_line_of_this_job(output_dir):
             metrics = work(cfg)
+        report_compile_cache_use(compiled_before)
     except JobPruned as pruned:
         record("pruned", pruned.metrics, error=str(pruned))
         log.info(str(pruned))

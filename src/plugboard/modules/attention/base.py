@@ -58,6 +58,8 @@ class Attention(nn.Module):
 
     #: True for variants that read the previous step's weights (location-aware, coverage).
     needs_previous_weights = False
+    #: True for variants that compare query and key directly (dot products without parameters).
+    needs_equal_sizes = False
 
     def __init__(self, query_size: int, key_size: int, value_size: int | None = None) -> None:
         super().__init__()
@@ -128,5 +130,6 @@ def require_equal_sizes(query_size: int, key_size: int, name: str) -> None:
         raise ValueError(
             f"{name} attention compares decoder and encoder states directly, so their sizes must "
             f"match (query {query_size} vs key {key_size}). Use model/attention=general or "
-            f"additive, or make the encoder output size equal to the decoder hidden size."
+            f"additive, or make the encoder output size equal to the decoder hidden size (a "
+            f"bidirectional recurrent encoder: model.encoder.output_projection=true)."
         )

@@ -27,6 +27,8 @@ class ScaledDotProductAttention(Attention):
     formula written out.
     """
 
+    needs_equal_sizes = True
+
     def __init__(self, query_size: int, key_size: int, value_size: int | None = None) -> None:
         super().__init__(query_size, key_size, value_size)
         require_equal_sizes(query_size, key_size, "Scaled dot-product")

@@ -7,10 +7,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from plugboard.core.job.logs import get_logger
 from plugboard.modules.attention.base import Attention, Prepared
 from plugboard.modules.decoders.base import Decoder, DecoderState, PreparedSource
+from plugboard.modules.decoders.fused_cells import run_layers, sequence_template
 from plugboard.modules.encoders.base import EncoderOutput
 from plugboard.modules.recurrent_state import CellName, carries_memory, cell_class_named, step_cell
+
+log = get_logger(__name__)
 
 
 class RecurrentDecoder(Decoder):
@@ -22,6 +26,14 @@ class RecurrentDecoder(Decoder):
     alone (`prepare`: projected keys) is computed once per sequence and read by every step.
     `cell` is the class of each layer's cell (`torch.nn.GRUCell`, `torch.nn.LSTMCell`, or a
     partial of one from the config); an LSTM cell's memory is the state's `cell` entry.
+
+    Without input feeding, and with an attention that reads no previous weights, the cells' states
+    do not depend on attention: teacher forcing then runs the whole target through the cells in
+    one fused call per layer and attends for all positions at once (`parallel_teacher_forcing`);
+    the function is the same as stepping (tested), and decoding still goes step by step.
+
+    `output_bias` defaults to True here, as the layer was before the option, so checkpoints whose
+    saved config predates it rebuild; configs/model/rnn_seq2seq.yaml sets it to False.
     """
 
     def __init__(
@@ -36,6 +48,7 @@ class RecurrentDecoder(Decoder):
         dropout: float = 0.0,
         input_feeding: bool = True,
         padding_idx: int = 0,
+        output_bias: bool = True,
     ) -> None:
         super().__init__()
         cell_class = cell_class_named(cell, "Cell") if isinstance(cell, str) else cell
@@ -52,7 +65,15 @@ class RecurrentDecoder(Decoder):
         self.carries_memory = carries_memory(self.cells[0])
         self.init_projection = nn.Linear(encoder_size, num_layers * hidden_size)
         self.combine = nn.Linear(hidden_size + self.attention.output_size, hidden_size)
-        self.output = nn.Linear(hidden_size, vocab_size)
+        self.output = nn.Linear(hidden_size, vocab_size, bias=output_bias)
+        self.parallel_teacher_forcing = not input_feeding and not self.attention.needs_previous_weights
+        # Plain list, not a ModuleList: the templates hold no parameters and stay out of the state dict.
+        self._sequence_templates = [sequence_template(layer) for layer in self.cells]
+        if self.parallel_teacher_forcing:
+            log.info(
+                "Decoder: no input feeding and an attention without history, so teacher forcing "
+                "runs all target positions at once (one recurrent call per layer)."
+            )
 
     def prepare(self, encoded: EncoderOutput, source_mask: torch.Tensor) -> PreparedSource:
         return self.attention.prepare(encoded.states, encoded.states, source_mask)._asdict()
@@ -68,6 +89,28 @@ class RecurrentDecoder(Decoder):
         if self.carries_memory:
             state["cell"] = torch.zeros_like(hidden)
         return state
+
+    def forward(
+        self,
+        inputs: torch.Tensor,
+        encoded: EncoderOutput,
+        source_mask: torch.Tensor,
+        teacher_forcing_ratio: float = 1.0,
+    ) -> torch.Tensor:
+        """Step by step (`Decoder.forward`), or every position at once where the math allows."""
+        if not self.parallel_teacher_forcing or teacher_forcing_ratio < 1.0:
+            return super().forward(inputs, encoded, source_mask, teacher_forcing_ratio)
+        state = self.init_state(encoded, source_mask)
+        embedded = self.dropout(self.embedding(inputs))  # [B, T, E]
+        queries = run_layers(
+            self.cells, self._sequence_templates, embedded, state["hidden"], state.get("cell"), self.dropout
+        )  # [B, T, H]: the top layer's state at every position
+        prepared = Prepared(**self.prepare(encoded, source_mask))
+        context, _ = self.attention(
+            queries, encoded.states, encoded.states, source_mask, need_weights=False, prepared=prepared
+        )  # [B, T, H_v]
+        attentional = torch.tanh(self.combine(torch.cat([queries, context], dim=-1)))
+        return self.output(self.dropout(attentional))
 
     def step(self, tokens, state, encoded, source_mask, prepared, need_weights=True):
         embedded = self.dropout(self.embedding(tokens))

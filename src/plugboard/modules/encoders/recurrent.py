@@ -14,12 +14,20 @@ from plugboard.modules.recurrent_state import CellName, cell_class_named, hidden
 
 
 class RecurrentEncoder(Encoder):
-    """Embedding -> (bi)GRU/LSTM over packed sequences -> states of size `hidden_size`.
+    """Embedding -> (bi)GRU/LSTM over packed sequences -> one state per source position.
 
-    With `bidirectional=True` the two directions are concatenated and projected back to
-    `hidden_size`, so the decoder and parameter-free attention see one size whatever the
-    encoder's shape. `cell` is the recurrent layer class (`torch.nn.GRU`, `torch.nn.LSTM`, or a
-    partial of one from the config), completed here with the sizes.
+    With `bidirectional=True` the two directions are concatenated: the states and the summary
+    (the last layer's final state of each direction) are `2 * hidden_size` wide, as in Bahdanau
+    et al. (2015, §3.2) and Joey NMT, and attention reads both directions whole. With
+    `output_projection=True` a linear layer maps them back to `hidden_size` (and the summary
+    through a tanh), so parameter-free attention (dot) can compare them with a decoder state of
+    that size; attending over the projected states learned less in our comparison with Joey NMT
+    (docs/results/joey_parity.md). `cell` is the recurrent layer class (`torch.nn.GRU`,
+    `torch.nn.LSTM`, or a partial of one from the config), completed here with the sizes.
+
+    `output_projection` defaults to True here, as the encoder was before the option: a
+    checkpoint whose saved config predates it rebuilds the layout its weights have. The
+    seq2seq config (configs/model/rnn_seq2seq.yaml) sets it per attention variant.
     """
 
     def __init__(
@@ -32,10 +40,13 @@ class RecurrentEncoder(Encoder):
         bidirectional: bool = True,
         dropout: float = 0.0,
         padding_idx: int = 0,
+        output_projection: bool = True,
     ) -> None:
         super().__init__()
         recurrent_layer = cell_class_named(cell) if isinstance(cell, str) else cell
-        self.output_size = hidden_size
+        directions = 2 if bidirectional else 1
+        self.output_projection = output_projection
+        self.output_size = hidden_size if output_projection else directions * hidden_size
         self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=padding_idx)
         self.dropout = nn.Dropout(dropout)
         self.rnn = recurrent_layer(
@@ -46,8 +57,9 @@ class RecurrentEncoder(Encoder):
             bidirectional=bidirectional,
             dropout=dropout if num_layers > 1 else 0.0,
         )
-        directions = 2 if bidirectional else 1
-        self.projection = nn.Linear(directions * hidden_size, hidden_size) if bidirectional else nn.Identity()
+        # A layer only where there is something to project: checkpoints hold no unused weights.
+        projected = output_projection and bidirectional
+        self.projection = nn.Linear(directions * hidden_size, hidden_size) if projected else nn.Identity()
         self.directions = directions
 
     def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> EncoderOutput:
@@ -58,6 +70,8 @@ class RecurrentEncoder(Encoder):
             states, last_layer = self._packed(embedded, mask)
         # Last layer's final hidden state of each direction: [directions, B, H] -> [B, directions*H]
         last_layer = last_layer.transpose(0, 1).reshape(tokens.shape[0], -1)
+        if not self.output_projection:
+            return EncoderOutput(states, last_layer)
         return EncoderOutput(self.projection(states), torch.tanh(self.projection(last_layer)))
 
     def _packed(self, embedded: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

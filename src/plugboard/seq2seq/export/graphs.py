@@ -112,8 +112,10 @@ class Graph:
 
 
 def scores_all_positions_at_once(decoder: Decoder) -> bool:
-    """True when the decoder's forward is its own, not the base class's loop over `step`."""
-    return type(decoder).forward is not Decoder.forward
+    """True when the decoder's forward is its own, not the base class's loop over `step`; a
+    decoder that chooses per config says so in `parallel_teacher_forcing` (the recurrent one)."""
+    chosen = getattr(decoder, "parallel_teacher_forcing", None)
+    return chosen if chosen is not None else type(decoder).forward is not Decoder.forward
 
 
 def deployment_graphs(encoder: Encoder, decoder: Decoder, vocab_size: int) -> list[Graph]:
