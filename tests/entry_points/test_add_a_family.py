@@ -5,8 +5,8 @@ random Gaussian blobs), written here as a user would write it: a LightningModule
 LightningDataModule with `metadata`, and config files holding only `_target_`s and
 hyperparameters. Nothing tracked is edited. The copy then runs the real entry points:
 train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun and
-compare.py ranking by the family's own metric. README "Add your own model family" shows the
-same files. Its data are points, not text, so its DataModule is a plain `LightningDataModule`;
+compare.py ranking by the family's own metric. docs/extending.md ("Add your own model family")
+shows the same files. Its data are points, not text, so its DataModule is a plain `LightningDataModule`;
 a text family may subclass `plugboard.data.datamodule.PipelineDataModule` (tested on its own in
 tests/data/test_datamodule_base.py).
 """
