@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return check() if args.check else write()
-    except (DocsError, OSError, KeyError, ValueError) as error:
+    except KeyError as error:
+        print(f"Error: a result file lacks the key {error} that a figure reads", file=sys.stderr)
+        return 1
+    except (DocsError, OSError, ValueError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
 

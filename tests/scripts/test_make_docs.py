@@ -100,3 +100,11 @@ def test_a_page_that_is_a_symbolic_link_is_not_written_through(copy: Path, tmp_p
     result = make_docs(copy)
     assert result.returncode == 1 and "symbolic link" in result.stderr
     assert "stale" in outside.read_text(encoding="utf-8")
+
+
+def test_a_result_file_without_a_figure_stops_with_one_line(copy: Path):
+    results = copy / "benchmarks" / "results" / "overhead.json"
+    results.write_text(results.read_text(encoding="utf-8").replace('"median_paired_ratio"', '"renamed"'))
+    result = make_docs(copy, "--check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "lacks the key 'median_paired_ratio'" in result.stderr
