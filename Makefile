@@ -8,7 +8,7 @@ SYSTEM_PYTHON ?= python3
 TORCH ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: env train sweep test test-slow test-all lint format bench gpu-check clean-logs
+.PHONY: env train sweep test test-slow test-all lint format docs bench gpu-check clean-logs
 
 env: $(VENV)/.installed
 
@@ -34,7 +34,7 @@ sweep: env
 test: env
 	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope
 
-## The slow tests alone (real sweeps, DDP, the README's commands run as typed; about 20 min on 2 cores).
+## The slow tests alone (real sweeps, DDP, the docs' commands run as typed; about 20 min on 2 cores).
 test-slow: env
 	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope -m slow
 
@@ -42,8 +42,13 @@ test-slow: env
 test-all: env
 	WANDB_MODE=offline $(PYTHON) -m pytest -q -n auto --maxprocesses 4 --dist loadscope -m "slow or not slow"
 
+## The figures and tables of README.md and docs/*.md, written from benchmarks/results/ and
+## docs/results/ (scripts/make_docs.py; the fast suite fails when a page differs from them).
+docs: env
+	$(PYTHON) scripts/make_docs.py
+
 ## Speed benchmarks on the CPU, short settings (a few minutes; tables printed, files in logs/bench/).
-## Full length, as in the README (writes benchmarks/results/): make bench BENCH_ARGS=
+## Full length, as in docs/speed.md (writes benchmarks/results/; then make docs): make bench BENCH_ARGS=
 BENCH_ARGS ?= --quick --output-dir logs/bench
 bench: env
 	$(PYTHON) -m benchmarks.overhead $(BENCH_ARGS)

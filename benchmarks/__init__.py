@@ -20,5 +20,6 @@ What they share, not run by themselves:
     attention_before  the decoder as it was before keys were prepared once (attention_prepare's baseline)
 
 Each prints its table and writes `<name>.md` and `<name>.json` (and a PNG where it draws one)
-into `benchmarks/results/`, or the folder given with `--output-dir`.
+into `benchmarks/results/`, or the folder given with `--output-dir`; `make docs` then writes the
+new figures into docs/speed.md (and docs/sweeps.md for pruning).
 """

@@ -5,12 +5,12 @@ random Gaussian blobs), written here as a user would write it: a LightningModule
 LightningDataModule with `metadata`, and config files holding only `_target_`s and
 hyperparameters. Nothing tracked is edited. The copy then runs the real entry points:
 train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun and
-compare.py ranking by the family's own metric. README "Add your own model family" shows the
-same files. A second family is written the lightning-hydra-template way (a LightningModule taking
-an `nn.Module`, a partial optimizer and scheduler left unannotated, `save_hyperparameters`, a
-DataModule with a list argument): its checkpoints hold plain data, so it trains, evaluates,
-resumes and predicts by files only too. Its data are points, not text, so its DataModule is a
-plain `LightningDataModule`; a text family may subclass
+compare.py ranking by the family's own metric. docs/extending.md ("Add your own model family")
+shows the same files. A second family is written the lightning-hydra-template way (a
+LightningModule taking an `nn.Module`, a partial optimizer and scheduler left unannotated,
+`save_hyperparameters`, a DataModule with a list argument): its checkpoints hold plain data, so it
+trains, evaluates, resumes and predicts by files only too. Its data are points, not text, so its
+DataModule is a plain `LightningDataModule`; a text family may subclass
 `plugboard.data.datamodule.PipelineDataModule` (tested on its own in
 tests/data/test_datamodule_base.py).
 """

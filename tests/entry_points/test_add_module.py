@@ -1,4 +1,4 @@
-"""The README's "Add your own module in three steps", done to a copy of the project.
+"""docs/extending.md, "Add your own module in three steps", done to a copy of the project.
 
 Step 1 writes a class file, step 2 a YAML file; step 3 is nothing: the tests that discover
 variants from configs/model/attention/ pick the new one up. No other file is edited.
@@ -15,7 +15,7 @@ from project_copy import copy_project, run_python, run_tests
 PACKAGE = "plugboard"
 NAME = "cosine"
 
-# Step 1: src/plugboard/modules/attention/cosine.py (the README shows this file).
+# Step 1: src/plugboard/modules/attention/cosine.py (docs/extending.md shows this file).
 CLASS_FILE = '''"""Cosine attention: scores are cosine similarities times a learned scale."""
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
-"""Every command the README shows works as typed.
+"""Every entry-point command the README and the docs pages show works as typed.
 
-Fast: each `train.py`, `eval.py` and `predict.py` command composes with the project's configs
-(every job of a `-m` grid), so a renamed option or key fails here, not in a user's terminal.
+Fast: each `train.py`, `eval.py`, `predict.py`, `export.py` and `serve.py` command composes with
+the project's configs (every job of a `-m` grid), and each `compare.py` command parses, so a
+renamed option or key fails here, not in a user's terminal.
 Slow: each runs: single runs with `debug=fdr` appended, sweeps with `validate=true`, and eval,
-predict and compare on the placeholders filled from one real run.
+predict, export and compare on the placeholders filled from one real run. A command the page
+marks `not run here` (a GPU, a cluster) is checked with `validate=true` instead, and says why.
+Every other command the pages show (make, pip, curl, ...): test_readme_other_commands.py.
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ from pathlib import Path
 import pytest
 from helpers import TINY, run_entry_point, run_script
 from hydra import compose, initialize_config_dir
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from readme_commands import Command, readme_commands
+from readme_commands import ENTRY_POINTS, Command, documented_commands, grid_jobs
 
 from plugboard.core.paths import CONFIG_DIR
 
-COMMANDS = readme_commands()
-# Commands of a module or family the README tells the user to add: tests/entry_points/test_add_module.py and
+COMMANDS = [command for command in documented_commands() if command.script is not None]
+# Commands of a module or family the docs tell the user to add: tests/entry_points/test_add_module.py and
 # tests/entry_points/test_add_a_family.py add them to a copy of the project and run them there.
 USER_ADDED = ("model/attention=cosine", "model/attention=dot,cosine", "model=mlp")
 # Launchers whose Hydra plugin is an extra of its own (`pip install -e ".[ray]"`).
 PLUGINS = {"launcher=ray": "hydra_plugins.hydra_ray_launcher"}
-CONFIG_NAMES = {"train.py": "train", "eval.py": "eval", "predict.py": "predict"}
+CONFIG_NAMES = {script: script.removesuffix(".py") for script in ENTRY_POINTS if script != "compare.py"}
+# A live server: tests/seq2seq/test_serve.py starts serve.py and calls it over HTTP.
+SERVED_ELSEWHERE = ("serve.py",)
 
 
 def composable() -> list[Command]:
@@ -48,29 +52,24 @@ def overrides(command: Command) -> list[str]:
     return filled
 
 
-def jobs(arguments: list[str]) -> list[list[str]]:
-    """Jobs of a grid sweep (`a=1,2 b=x,y`) in which every value appears: the first values
-    together, then each other value with the others' first (1 + 1 + 1 jobs, not 2 x 2)."""
-    parsed = OverridesParser.create().parse_overrides(arguments)
-    choices = [
-        [f"{override.get_key_element()}={value}" for value in override.sweep_string_iterator()]
-        if override.is_sweep_override()
-        else [override.input_line]
-        for override in parsed
-    ]
-    first = [values[0] for values in choices]
-    others = [
-        [*first[:index], value, *first[index + 1 :]]
-        for index, values in enumerate(choices)
-        for value in values[1:]
-    ]
-    return [first, *others]
-
-
-def test_the_readme_shows_commands_of_every_entry_point():
+def test_the_docs_show_commands_of_every_entry_point():
     scripts = {command.script for command in COMMANDS}
-    assert scripts == {"train.py", "eval.py", "predict.py", "compare.py"}
+    assert scripts == {"train.py", "eval.py", "predict.py", "compare.py", "export.py", "serve.py"}
     assert len(composable()) >= 30
+
+
+BEYOND_THIS_MACHINE = ("trainer=gpu", "trainer=ddp", "launcher=slurm", "launcher=ray")
+
+
+def test_commands_that_need_a_gpu_or_a_cluster_are_marked_not_run_here():
+    """Marked, they are checked with `validate=true`; unmarked, the slow test would try to train."""
+    needs_more = [c for c in COMMANDS if c.launcher or any(o in c.arguments for o in BEYOND_THIS_MACHINE)]
+    assert [str(c) for c in needs_more if not c.not_run_here] == []
+
+
+def test_only_train_commands_are_marked_not_run_here():
+    """train.py checks a config without running it (`validate=true`); no other entry point can."""
+    assert [str(c) for c in COMMANDS if c.not_run_here and c.script != "train.py"] == []
 
 
 @pytest.mark.parametrize("command", composable(), ids=str)
@@ -79,13 +78,19 @@ def test_every_readme_command_composes(command: Command):
         if option in command.arguments and importlib.util.find_spec(plugin) is None:
             pytest.skip(f"needs {plugin} (an optional extra)")
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        for job in jobs(overrides(command)):
+        for job in grid_jobs(overrides(command)):
             compose(CONFIG_NAMES[command.script], overrides=job)
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c.script == "compare.py"], ids=str)
+def test_every_compare_command_parses(command: Command):
+    from plugboard.core.compare import parse_args
+
+    parse_args(list(command.arguments))
 
 
 # --- Slow: each command runs --------------------------------------------------------------
 
-GPU_OPTIONS = ("trainer=gpu", "trainer=ddp")
 SHORT_DEBUG = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=1"]
 SWEEP = ["model/attention=dot,additive", "model/encoder=gru,lstm", "seed=1,2", "debug=fdr", *TINY]
 CLASSIFIER_SWEEP = ["model=classifier", "data=dyck", "model/attention=none,dot", "debug=fdr"]
@@ -124,11 +129,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path) -> list[str]:
     """The command's arguments as they run here: placeholders filled, one short epoch or a check."""
-    import torch
-
     arguments = list(command.arguments)
     if command.script == "train.py":
-        if command.multirun or (any(o in arguments for o in GPU_OPTIONS) and not torch.cuda.is_available()):
+        if command.multirun or command.not_run_here:
             return [*arguments, "validate=true"]
         if any(argument.startswith("debug=") for argument in arguments):
             return [*arguments, *SHORT_DEBUG]
@@ -142,6 +145,8 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
     if command.script == "predict.py":
         (tmp_path / "dates.txt").write_text("12 march 2021\n3/4/99\n")
         return substituted(arguments, {"ckpt_path": dates_checkpoint, "inputs_file": tmp_path / "dates.txt"})
+    if command.script == "export.py":
+        return substituted(arguments, {"ckpt_path": dates_checkpoint, "output_dir": tmp_path / "exported"})
     if "attention_classifier" in str(command):
         sweep = runs.sweep_dir(*CLASSIFIER_SWEEP)
     elif "attention_sweep" in str(command):  # experiment=attention_sweep: attention x seed
@@ -158,11 +163,17 @@ def substituted(arguments: list[str], values: dict[str, object]) -> list[str]:
     return [f"{key}={values[key]}" if key in values else a for key, a in zip(keys, arguments, strict=True)]
 
 
-RUNNABLE = [c for c in COMMANDS if not any(part in c.arguments for part in USER_ADDED)]
+def runnable() -> list[Command]:
+    """The commands the slow test runs; one shown on several pages runs once."""
+    first: dict[tuple[str, ...], Command] = {}
+    for command in COMMANDS:
+        if command.script not in SERVED_ELSEWHERE and not any(p in command.arguments for p in USER_ADDED):
+            first.setdefault(command.words, command)
+    return list(first.values())
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", RUNNABLE, ids=str)
+@pytest.mark.parametrize("command", runnable(), ids=str)
 def test_every_readme_command_runs(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path):
     for option, plugin in PLUGINS.items():
         if option in command.arguments and importlib.util.find_spec(plugin) is None:

@@ -1,8 +1,8 @@
 """A checkpoint is data: crafted files cannot make eval, predict, serve or export run code.
 
-Each crafted checkpoint is the tiny dates checkpoint with one thing changed, the attacks the
-README's security note lists one by one. A callable that got through would write a sentinel
-file; it must not exist afterwards.
+Each crafted checkpoint is the tiny dates checkpoint with one thing changed, the attacks
+docs/checkpoints.md ("A checkpoint is data") lists one by one. A callable that got through would
+write a sentinel file; it must not exist afterwards.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`trainer.enable_progress_bar=false`, as the README writes it, is one switch that works."""
+"""`trainer.enable_progress_bar=false`, as docs/speed.md writes it, is one switch that works."""
 
 from __future__ import annotations
 
