@@ -33,7 +33,12 @@ def endless_checkpoint(dates_checkpoint: Path, tmp_path_factory: pytest.TempPath
     """The dates model with `<eos>` made unreachable: every output runs to the length cap."""
 
     def never_end(saved: dict) -> None:
-        saved["state_dict"]["decoder.output.bias"][Vocabulary.eos_id] = -1e4
+        # The default decoder has no output bias: give it one that no hidden state can outweigh.
+        saved["config"]["model"]["decoder"]["output_bias"] = True
+        weight = saved["state_dict"]["decoder.output.weight"]
+        bias = torch.zeros(weight.shape[0], dtype=weight.dtype)
+        bias[Vocabulary.eos_id] = -1e4
+        saved["state_dict"]["decoder.output.bias"] = bias
 
     return altered_copy(dates_checkpoint, tmp_path_factory.mktemp("endless") / "endless.ckpt", never_end)
 
