@@ -36,9 +36,12 @@ def test_ddp_on_two_cpu_processes_writes_one_run_and_matches_a_single_process(tm
     distributed = read_json(run_dir / "metrics.json")
     reference = read_json(single_run_dir(single) / "metrics.json")
     assert distributed["status"] == "done"
-    # Different shuffling across processes: close, not equal.
-    for name in ("test/loss", "test/token_accuracy"):
-        assert distributed["metrics"][name] == pytest.approx(reference["metrics"][name], rel=0.05), name
+    # Different shuffling across processes: close, not equal. After 12 steps the model is near uniform
+    # (loss ~ ln of the vocabulary), so the loss agrees closely, while the argmax behind token accuracy
+    # flips on ties: it may differ by a few of the ~110 test tokens (one token is ~0.009).
+    metrics, expected = distributed["metrics"], reference["metrics"]
+    assert metrics["test/loss"] == pytest.approx(expected["test/loss"], rel=0.01)
+    assert metrics["test/token_accuracy"] == pytest.approx(expected["test/token_accuracy"], abs=0.03)
 
 
 def test_bf16_mixed_precision_trains_on_cpu(tmp_path: Path):

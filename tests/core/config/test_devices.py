@@ -98,3 +98,43 @@ def test_non_finite_numbers_are_refused_where_floats_are_expected(value: str, tm
     ]
     assert all("must be a finite float" in problem for problem in problems), problems
     assert problems_of(["model.optimizer.lr=1e-3", "trainer.gradient_clip_val=0.5"], tmp_path) == []
+
+
+def check_before_running(
+    overrides: list[str], tmp_path: Path, multirun: bool, capsys
+) -> tuple[int, str, str]:
+    """What the pre-flight of `python train.py [-m] <overrides>` does: its exit status and output."""
+    from plugboard.core.config.preflight import CheckBeforeRunning
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        config = compose("train", [*overrides, f"paths.log_dir={tmp_path}"], return_hydra_config=True)
+        hook = CheckBeforeRunning().on_multirun_start if multirun else CheckBeforeRunning().on_run_start
+        with pytest.raises(SystemExit) as stopped:
+            hook(config, "train")
+    out, err = capsys.readouterr()
+    return stopped.value.code, out, err
+
+
+@pytest.mark.parametrize("multirun", [False, True])
+def test_validate_notes_what_this_machine_lacks_without_refusing_the_config(
+    tmp_path: Path, gpus, capsys, multirun
+):
+    """A GPU job checked on a machine without one (a login node before `srun`) is valid, with a note."""
+    gpus(0)
+    code, out, err = check_before_running(["trainer=gpu", "validate=true"], tmp_path, multirun, capsys)
+    assert code == 0, err
+    assert "1 job" in out and "valid" in out
+    assert "Note: on this machine it would stop: trainer.accelerator='gpu' asks for a GPU" in err
+    # A bad value stays an error under validate=true, and then no note is printed.
+    code, out, err = check_before_running(
+        ["trainer=gpu", "trainer.devices=0", "validate=true"], tmp_path, multirun, capsys
+    )
+    assert code == 1 and "trainer.devices=0 must be a count >= 1" in err and "Note:" not in err
+
+
+def test_a_local_sweep_without_validate_is_still_refused_what_this_machine_lacks(
+    tmp_path: Path, gpus, capsys
+):
+    gpus(0)
+    code, _, err = check_before_running(["trainer=gpu"], tmp_path, multirun=True, capsys=capsys)
+    assert code == 1 and "asks for a GPU, but torch sees none on this machine" in err

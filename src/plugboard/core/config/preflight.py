@@ -6,7 +6,10 @@
   folder is made or job started.
 - `validate=true` checks without training: `python train.py -m <sweep> validate=true` prints
   "N jobs valid", a single run `python train.py ... validate=true` "1 job valid"; a problem
-  ends with the paragraph and exit status 1.
+  ends with the paragraph and exit status 1. It checks a config that may be meant for another
+  machine (a GPU job checked on a login node before `srun`), so what this machine lacks (GPUs,
+  `plugboard.core.config.devices.machine_problems`) is printed as a note, not refused: the job is
+  judged against its machine again when it starts there.
 
 Composing for the check creates nothing (the resolvers only compute values; the run dir is
 claimed later, by `plugboard.core.job.run_dir.OneRunDirPerJob`). Hydra imports this module at
@@ -41,8 +44,14 @@ class CheckBeforeRunning(Callback):
             return  # the work function checks its config itself before building anything
         from plugboard.core.config.validation import problem_paragraph
 
-        problems = check_job(config, config_name, list(config.hydra.overrides.task), on_this_machine=True)
-        _finish(problem_paragraph(problems) if problems else None, "1 job valid")
+        overrides = list(config.hydra.overrides.task)
+        problems = check_job(config, config_name, overrides)
+        notes = (
+            []
+            if problems
+            else _machine_notes([check_job(config, config_name, overrides, on_this_machine=True)])
+        )
+        _finish(problem_paragraph(problems) if problems else None, "1 job valid", notes=notes)
 
     def on_multirun_start(self, config: DictConfig, config_name: str | None = None, **kwargs: Any) -> None:
         from plugboard.core.config.devices import runs_jobs_here
@@ -50,17 +59,26 @@ class CheckBeforeRunning(Callback):
 
         started = time.perf_counter()
         jobs, is_grid = sweep_jobs(config)
-        compose, here = JobComposer(config), runs_jobs_here(config)
+        compose, here, validate = JobComposer(config), runs_jobs_here(config), bool(config.get("validate"))
         found = {
-            job.name: check_job(config, config_name, job.overrides, number, compose, here)
+            job.name: check_job(config, config_name, job.overrides, number, compose, here and not validate)
             for number, job in enumerate(jobs)
         }
         bad = {name: problems for name, problems in found.items() if problems}
+        notes = []
+        if validate and here and not bad:
+            judged = [
+                check_job(config, config_name, job.overrides, n, compose, True) for n, job in enumerate(jobs)
+            ]
+            notes = _machine_notes(judged)
         kind = "jobs" if is_grid else "candidate jobs (every choice and both ends of every interval)"
         if not bad:
             log.info(f"Checked the {len(jobs)} {kind} of this sweep in {time.perf_counter() - started:.1f} s")
         _finish(
-            _sweep_paragraph(bad, len(jobs), is_grid) if bad else None, f"{len(jobs)} {kind} valid", config
+            _sweep_paragraph(bad, len(jobs), is_grid) if bad else None,
+            f"{len(jobs)} {kind} valid",
+            config,
+            notes,
         )
 
 
@@ -156,11 +174,25 @@ def _first(names: list[str]) -> str:
     return ", ".join(names[:SHOWN_JOBS]) + more
 
 
-def _finish(problems: str | None, valid: str, config: DictConfig | None = None) -> None:
-    """Stops with the paragraph (exit status 1) or, under validate=true, with `valid`."""
+def _machine_notes(judged: list[list[str]]) -> list[str]:
+    """The sentences of jobs judged against this machine (they have no other problem), each once."""
+    return list(dict.fromkeys(sentence for sentences in judged for sentence in sentences))
+
+
+def _finish(
+    problems: str | None, valid: str, config: DictConfig | None = None, notes: list[str] | None = None
+) -> None:
+    """Stops with the paragraph (exit status 1) or, under validate=true, with `valid` and the notes on
+    what this machine lacks."""
     if problems is not None:
         print(f"\nError: {problems}", file=sys.stderr)
         sys.exit(1)
     if config is None or config.get("validate"):
         print(valid)
+        if notes:
+            print(
+                f"Note: on this machine it would stop: {'; '.join(notes)}. Where it runs, each job checks "
+                "its devices again before anything is built.",
+                file=sys.stderr,
+            )
         sys.exit(0)
