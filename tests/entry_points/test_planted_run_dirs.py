@@ -9,7 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
-from helpers import TINY, read_json, run_entry_point
+from helpers import TINY, copied_run, read_json, run_entry_point
 
 RESUME = ["data=dates", *TINY, "test=false", "callbacks.attention_heatmaps=null", "ckpt_path=last"]
 PLANTED = (
@@ -22,14 +22,6 @@ PLANTED = (
     "metrics.json.tmp",
     "checkpoints/last.ckpt",
 )
-
-
-def copied_run(dates_checkpoint: Path, log_dir: Path) -> Path:
-    """The trained tiny run, copied into a log dir of the test's own."""
-    run = dates_checkpoint.parent.parent
-    copy = log_dir / "train" / "runs" / run.name
-    shutil.copytree(run, copy)
-    return copy
 
 
 def snapshot(run: Path) -> dict[str, tuple]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,11 @@ def require(module: str) -> Any:
     if os.environ.get("CI", "").lower() == "true":
         return importlib.import_module(module)
     return pytest.importorskip(module)
+
+
+def copied_run(checkpoint: Path, log_dir: Path) -> Path:
+    """The run that holds `checkpoint`, copied into `log_dir` as a run of the task `train`."""
+    run = checkpoint.parent.parent
+    copy = log_dir / "train" / "runs" / run.name
+    shutil.copytree(run, copy)
+    return copy

@@ -5,6 +5,7 @@ run.py          run_job: config check, run record, user errors, sweep behaviour;
 record.py       metrics.json and run_info.json, the job's record for people and compare.py
 run_dir.py      the one dir a job writes into: named, claimed, agreed by every process
 run_files.py    every write into a run dir: no link followed, temporary file + rename
+run_lock.py     one writer per run dir: a lock with its holder's record and heartbeat
 launch.py       the processes of a job (torchrun, srun, Lightning's DDP) and the
                 process-wide state a job changes while it runs (all of it, documented there)
 ranks.py        global_rank, rank_zero_only: one answer to "which process am I"

@@ -9,6 +9,8 @@
   keeps its traceback. `HYDRA_FULL_ERROR=1` shows the traceback for both.
 - In a sweep a failed job is recorded and the sweep goes on; re-running a sweep into the same
   dir (`hydra.sweep.dir=...`) skips the jobs already `done` with the same overrides.
+- The run dir has one writer from the check to the final record (`plugboard.core.job.run_lock`):
+  a job whose dir another process holds stops (a sweep's job is skipped) and writes nothing there.
 
 The work runs inside two contexts, outer first: `device_for_this_job` (a GPU of the sweep's
 pool, `plugboard.core.job.device_pool`), then `command_line_of_this_job` (the process-wide state
@@ -42,6 +44,7 @@ from plugboard.core.job.extras import apply_extras
 from plugboard.core.job.launch import command_line_of_this_job
 from plugboard.core.job.logs import get_logger, route_lightning_logs
 from plugboard.core.job.record import read_metrics, write_metrics, write_run_info
+from plugboard.core.job.run_lock import RunDirBusy, one_writer
 
 log = get_logger(__name__)
 
@@ -68,7 +71,27 @@ def run_job(
     if in_sweep and (record := _finished_record(output_dir, overrides)) is not None:
         log.info(f"Skipping {output_dir}: already done with the same overrides")
         return record["metrics"]
+    try:
+        with one_writer(output_dir):  # a single run took it before Hydra wrote; a sweep's job here
+            return _run_and_record(cfg, work, entry_point, keys, output_dir, overrides, in_sweep, fields)
+    except RunDirBusy as busy:  # nothing was written: the dir is another process's
+        if not in_sweep:
+            print(f"\nError: {busy}", file=sys.stderr)
+            sys.exit(1)
+        log.error(f"Job not run, the sweep goes on: {busy}")
+        return None
 
+
+def _run_and_record(
+    cfg: DictConfig,
+    work: Work,
+    entry_point: str,
+    keys: Mapping[str, Any] | None,
+    output_dir: Path,
+    overrides: list[str],
+    in_sweep: bool,
+    fields: dict[str, Any],
+) -> dict[str, float] | None:
     started = time.time()
 
     def record(status: str, metrics: dict[str, Any] | None = None, **details: Any) -> None:

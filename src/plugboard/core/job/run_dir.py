@@ -4,7 +4,8 @@
   run gets `runs/<start time>`; a resumed run (`ckpt_path=last`, or a checkpoint inside a run of
   the same task) its own dir, so its logs continue where they stopped. Naming creates nothing.
 - Claimed (`OneRunDirPerJob`, a Hydra callback, as the run starts): a new dir is made with an
-  atomic mkdir, `_1`, `_2`, ... when another run started in the same second.
+  atomic mkdir, `_1`, `_2`, ... when another run started in the same second; then locked, new or
+  resumed, so that it has one writer (`plugboard.core.job.run_lock`).
 - Agreed (`agreed_run_dir`): when torchrun or SLURM start every process of a job themselves,
   each runs Hydra and would claim a dir of its own. They agree through a small file named after
   the launch (`plugboard.core.job.launch.Launch`): rank 0 claims the dir and writes its path
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,16 +25,18 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, read_write
 
 from plugboard.core.checkpoints.resume import LAST, LAST_CHECKPOINT
 from plugboard.core.errors import ConfigError
+from plugboard.core.job import run_lock
 from plugboard.core.job.launch import Launch, log_file_of_rank
 from plugboard.core.job.record import recorded_start
-from plugboard.core.job.run_files import RunDirError, check_run_dir
+from plugboard.core.job.run_files import RunDirError, cannot_write, check_run_dir
+from plugboard.core.job.run_lock import RunDirBusy, busy_paragraph, holder_of, is_held
 
 log = logging.getLogger(__name__)  # no rank filter needed: only rank 0 claims
 
@@ -188,15 +192,25 @@ class OneRunDirPerJob(Callback):
         if not str(given).startswith("${plugboard_run_dir:"):
             # A dir on the command line, e.g. rank 0's passed to Lightning's DDP processes.
             _stop_if_planted(config.hydra.run.dir)
+            _take_or_stop(config.hydra.run.dir)  # ranks > 0 write under rank 0's lock
             return
-        chosen = agreed_run_dir(config.hydra.run.dir, config.get("ckpt_path"))
+        try:
+            chosen = agreed_run_dir(config.hydra.run.dir, config.get("ckpt_path"))
+        except OSError as error:  # a log folder that cannot be written: one paragraph
+            _stop(cannot_write(Path(config.hydra.run.dir).parent, error))
         _stop_if_planted(chosen)  # a resumed run's dir, before Hydra writes .hydra/ and its log there
+        _take_or_stop(chosen)  # one writer, from before Hydra writes there until the record is final
         with read_write(config.hydra.run):
             config.hydra.run.dir = str(chosen)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """A sweep run again into its dir (`hydra.sweep.dir=...`) writes into its old job dirs."""
+        """A sweep run again into its dir (`hydra.sweep.dir=...`) writes into its old job dirs: not
+        while another process writes into one of them, nor through a planted link."""
         _stop_if_planted(config.hydra.sweep.dir)
+        sweep_dir = Path(config.hydra.sweep.dir)
+        held = [job for job in sorted(sweep_dir.glob("*/")) if not job.is_symlink() and is_held(job)]
+        if held:
+            _stop(RunDirBusy(busy_paragraph(held[0], holder_of(held[0]))))
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         """A launch named only by its address leaves no record for the next one on that port."""
@@ -211,8 +225,31 @@ def _stop_if_planted(run_dir: str | Path) -> None:
     try:
         check_run_dir(run_dir)
     except RunDirError as error:
-        print(f"\nError: {error}", file=sys.stderr)
-        sys.exit(1)
+        _stop(error)
+
+
+def _take_or_stop(run_dir: str | Path) -> None:
+    """The run dir's lock (`plugboard.core.job.run_lock`), or one paragraph and exit status 1. A new
+    dir this process just made, and cannot write into (no space), is removed again."""
+    try:
+        run_lock.take(run_dir)
+    except RunDirBusy as busy:
+        _stop(busy)
+    except OSError as error:  # Hydra would only warn of an error raised in its callback, and go on
+        _remove_if_only_a_lock_file(Path(run_dir))
+        _stop(error if isinstance(error, RunDirError) else cannot_write(Path(run_dir), error))
+
+
+def _remove_if_only_a_lock_file(run_dir: Path) -> None:
+    with contextlib.suppress(OSError):
+        if {entry.name for entry in run_dir.iterdir()} <= {run_lock.LOCK_FILE}:
+            (run_dir / run_lock.LOCK_FILE).unlink(missing_ok=True)
+            run_dir.rmdir()
+
+
+def _stop(error: BaseException) -> NoReturn:
+    print(f"\nError: {error}", file=sys.stderr)
+    sys.exit(1)
 
 
 def _launch_record(run_dir_: str | Path, launch: Launch) -> Path:

@@ -8,7 +8,8 @@ link in it: writing through one would overwrite a file outside the run. So:
   (`O_EXCL | O_NOFOLLOW`), then rename it into place: a link at the target is replaced, never
   followed, and a reader never sees half a file;
 - `appending` opens an existing file for appending (a log, `metrics.csv`) without following a
-  link, and refuses one with other names (a hard link);
+  link, and refuses one with other names (a hard link); `open_lock_file` likewise opens the file
+  a job locks its run dir with;
 - every folder on the way from the run dir to the file is opened without following a link;
 - a path that is not inside the run dir (`..`, an absolute path elsewhere) is refused;
 - `check_run_dir` walks a whole run dir and refuses it if it holds a hard link or a symbolic link
@@ -65,9 +66,11 @@ def replacing(run_dir: str | Path, path: str | PurePath, binary: bool = False) -
             with _opened(descriptor, binary) as file:
                 yield file
             _os_call(target, lambda: os.replace(temporary, target.name, src_dir_fd=folder, dst_dir_fd=folder))
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=folder)
+            if _is_unwritable(error):  # the disk filled up while writing
+                raise cannot_write(target, error) from None
             raise
 
 
@@ -81,8 +84,28 @@ def appending(run_dir: str | Path, path: str | PurePath, binary: bool = False) -
         if os.fstat(descriptor).st_nlink > 1:
             os.close(descriptor)
             raise RunDirError(_planted(target, "has other names (a hard link)"))
-        with _opened(descriptor, binary) as file:
-            yield file
+        try:
+            with _opened(descriptor, binary) as file:
+                yield file
+        except OSError as error:
+            if _is_unwritable(error):
+                raise cannot_write(target, error) from None
+            raise
+
+
+def open_lock_file(run_dir: str | Path, path: str | PurePath) -> int:
+    """A descriptor of `path` opened for reading and writing (created when missing, never truncated),
+    refused when it is a link or not a plain file: a file to `flock`, for
+    `plugboard.core.job.run_lock`."""
+    target = inside(run_dir, path)
+    with _folder_of(run_dir, target) as folder:
+        flags = os.O_RDWR | os.O_CREAT | _NO_LINK | getattr(os, "O_CLOEXEC", 0)
+        descriptor = _os_call(target, lambda: os.open(target.name, flags, 0o644, dir_fd=folder))
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode) or status.st_nlink > 1:
+        os.close(descriptor)
+        raise RunDirError(_planted(target, "is not a plain file of its own (a hard link, or a device)"))
+    return descriptor
 
 
 def inside(run_dir: str | Path, path: str | PurePath) -> Path:
@@ -194,19 +217,31 @@ def _os_call(target: Path, call):  # noqa: ANN001, ANN202 (a thunk, its result)
         raise RunDirError(_unwritable(target, error)) from None
 
 
+def cannot_write(target: Path, error: OSError) -> RunDirError:
+    """The paragraph for a place that cannot be written (read-only, no permission, no space)."""
+    return RunDirError(_unwritable(target, error))
+
+
+_REASONS = {
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EISDIR: "a folder has that name",
+    errno.ENOTDIR: "a file (or a link) stands where a folder is needed",
+}
+
+
+def _is_unwritable(error: BaseException) -> bool:
+    """An error of the place written to (not of what was being written)."""
+    return isinstance(error, OSError) and not isinstance(error, RunDirError) and error.errno in _REASONS
+
+
 def _unwritable(target: Path, error: OSError) -> str:
     if error.errno == errno.ELOOP or (error.errno == errno.EMLINK and _NO_LINK):
         return _planted(target, "is reached through a symbolic link")
-    reasons = {
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.ENOSPC: "no space left on the device",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EISDIR: "a folder has that name",
-        errno.ENOTDIR: "a file (or a link) stands where a folder is needed",
-    }
-    reason = reasons.get(error.errno, error.strerror or str(error))
+    reason = _REASONS.get(error.errno, error.strerror or str(error))
     return (
         f"Cannot write {target}: {reason}. Choose a log folder this user can write to "
         "(paths.log_dir=<folder>, or hydra.run.dir=<folder>), or free some space, then run again."
