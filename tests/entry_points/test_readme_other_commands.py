@@ -44,6 +44,7 @@ RUN_ELSEWHERE = {
     r"^python scripts/rename_project\.py \w+$": (
         "tests/scripts/test_rename_project.py::test_no_trace_of_the_old_name_is_left"
     ),
+    r"^python runs\.py( |$)": "tests/core/test_runs.py::test_the_documented_commands_run",
     r"^optuna-dashboard logs/\S+\.log$": (
         "tests/entry_points/test_readme_other_commands.py::test_optuna_dashboard_shows_a_study_journal"
     ),

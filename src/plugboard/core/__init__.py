@@ -6,6 +6,7 @@ Where each concern lives:
     train.py eval.py predict.py  the entry points' work (config -> data -> model -> trainer ->
                                  metrics); the scripts at the project root call their `main`
     compare.py                   compare.py: leaderboards and paired comparisons of sweeps
+    runs.py                      runs.py: every run under logs/ with its status (running, died from the lock)
     job/          a job from start to record: the entry decorator, run_job and metrics.json,
                   the run dir (named, claimed, agreed by every rank), launch and ranks, the
                   device pool, logs, extras, the Optuna trial of a job
