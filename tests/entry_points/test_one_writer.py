@@ -127,9 +127,9 @@ def test_a_log_folder_the_user_may_not_write_is_one_paragraph(shared_folder: Pat
     assert snapshot(run) == before
 
 
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs with no space left (mounting needs root)."""
+@pytest.fixture(params=[0, 8], ids=["full", "8 KiB free"])
+def full_disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs with no space left, or nearly none (mounting needs root)."""
     mount = tmp_path / "disk"
     mount.mkdir()
     mounted = subprocess.run(
@@ -141,6 +141,7 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         with open(mount / "filler", "wb", buffering=0) as filler, pytest.raises(OSError):
             while True:
                 filler.write(b"\0" * 4096)
+        os.truncate(mount / "filler", (mount / "filler").stat().st_size - request.param * 1024)
         yield mount
     finally:
         subprocess.run(["umount", str(mount)], check=True)
@@ -150,7 +151,7 @@ def test_a_full_disk_is_one_paragraph_and_leaves_no_run_dir(full_disk: Path):
     logs = full_disk / "logs"
     result = run_entry_point("train.py", ["debug=fdr"], logs)
     assert_refused(result, "no space left on the device", "free some space")
-    assert list((logs / "debug" / "runs").iterdir()) == []
+    assert [path for path in logs.rglob("*") if "runs" in path.parent.parts] == []
 
 
 def started_together(arguments: list[str], log_dir: Path, count: int = 2) -> list[tuple[int, str, str]]:
@@ -212,11 +213,31 @@ def test_a_resume_takes_over_from_a_holder_killed_with_sigkill(
 
 
 @pytest.mark.slow
-def test_two_sweeps_started_together_into_one_dir_run_each_job_once(tmp_path: Path):
+def test_two_sweeps_started_together_into_one_dir_the_second_stops_before_its_first_job(tmp_path: Path):
+    """The sweep holds its dir: Hydra writes a job's .hydra/ and log before the job can take its
+    own lock, so the second sweep must stop before any job."""
     sweep_dir = tmp_path / "sweep"
     arguments = ["-m", f"hydra.sweep.dir={sweep_dir}", "seed=1,2", "debug=fdr"]
-    said = "\n".join(out + err for _, out, err in started_together(arguments, tmp_path / "logs"))
+    results = started_together(arguments, tmp_path / "logs")
+    assert sorted(code for code, _, _ in results) == [0, 1], [err[-2000:] for _, _, err in results]
+    (_, out, err) = next(result for result in results if result[0] == 1)
+    assert "Another process is writing into the run dir" in err and "Traceback" not in out + err
+    said = "\n".join(out + err for _, out, err in results)
     for job in ("0", "1"):
         assert read_json(sweep_dir / job / "metrics.json")["status"] == "done"
-        # Trained by one sweep; the other found it held (skipped) or done (skipped as done).
         assert said.count(f"Metrics written to {sweep_dir / job / 'metrics.json'}") == 1, said[-4000:]
+        assert (sweep_dir / job / "train.log").read_text().count("Metrics written") == 1
+
+
+@pytest.mark.slow
+def test_a_sweep_job_whose_lock_file_cannot_be_made_is_skipped_in_one_paragraph(tmp_path: Path):
+    sweep_dir = tmp_path / "sweep"
+    (sweep_dir / "0" / ".writer.lock").mkdir(parents=True)  # planted: a folder where the lock file goes
+    result = run_entry_point(
+        "train.py", ["-m", f"hydra.sweep.dir={sweep_dir}", "seed=1,2", "debug=fdr"], tmp_path
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0 and "Traceback" not in output, output[-3000:]
+    assert "Job not run, the sweep goes on" in output and "a folder has that name" in output
+    assert not (sweep_dir / "0" / "metrics.json").exists()
+    assert read_json(sweep_dir / "1" / "metrics.json")["status"] == "done"

@@ -99,12 +99,102 @@ def test_a_holder_killed_with_sigkill_is_taken_over_with_a_warning(tmp_path: Pat
 
 
 def test_a_recorded_pid_that_runs_another_program_does_not_hold_the_dir(tmp_path: Path, caplog):
-    """A pid is reused: the record names a live process of this host, but the lock is free."""
-    record(tmp_path, host=socket.gethostname(), pid=os.getppid())
+    """A pid is reused: the record names a live process of this host, silent for longer than two
+    heartbeats, and the lock is free."""
+    record(tmp_path, host=socket.gethostname(), pid=os.getppid(), heartbeat=ago(3 * run_lock.HEARTBEAT_S))
     assert not is_held(tmp_path)
     with caplog.at_level(logging.WARNING):
         acquire(tmp_path).release()
     assert "it is gone" in caplog.text
+
+
+def test_a_lock_file_removed_under_a_live_holder_does_not_let_a_second_writer_in(tmp_path: Path):
+    """`rm .writer.lock` while the holder runs: a new file gets a new lock, but the holder's record
+    is fresh and its pid runs, so the dir stays its own; the holder's heartbeat notices and stops."""
+    holder = holding(tmp_path)
+    try:
+        (tmp_path / LOCK_FILE).unlink()
+        with pytest.raises(RunDirBusy, match=f"pid {holder.pid}"):
+            acquire(tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_heartbeat_stops_when_the_dir_was_moved_and_never_recreates_it(
+    tmp_path: Path, monkeypatch, caplog
+):
+    monkeypatch.setattr(run_lock, "HEARTBEAT_S", 0.1)
+    lock = acquire(tmp_path / "run")
+    with caplog.at_level(logging.WARNING):
+        (tmp_path / "run").rename(tmp_path / "moved")
+        time.sleep(0.5)
+    assert not (tmp_path / "run").exists()
+    assert "was removed, replaced or moved" in caplog.text
+    lock._stop.set()
+
+
+FORK = """
+import os, sys
+from plugboard.core.job import run_lock
+run_lock.take(sys.argv[1])
+child = os.fork()
+if child == 0:
+    sys.exit(0)  # a DataLoader worker ending: its atexit must not let the parent's lock go
+os.waitpid(child, 0)
+print("forked", flush=True)
+import time; time.sleep(60)
+"""
+
+
+def test_a_forked_child_neither_releases_nor_keeps_its_parents_lock(tmp_path: Path):
+    parent = subprocess.Popen([sys.executable, "-c", FORK, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline().strip() == "forked"
+        assert holder_of(tmp_path).released is None and is_held(tmp_path)
+        with pytest.raises(RunDirBusy):
+            acquire(tmp_path)
+    finally:
+        parent.kill()
+        parent.wait()
+    acquire(tmp_path).release()  # the parent gone, nothing (no forked copy) holds the dir
+
+
+def test_a_fifo_or_a_folder_as_lock_file_does_not_hang_the_question_and_is_refused_as_planted(tmp_path: Path):
+    os.mkfifo(tmp_path / LOCK_FILE)
+    assert not is_held(tmp_path)  # answered at once: a sweep into the dir does not hang
+    with pytest.raises(RunDirError, match="not a plain file of its own"):
+        acquire(tmp_path)
+    (tmp_path / LOCK_FILE).unlink()
+    (tmp_path / LOCK_FILE).mkdir()
+    assert not is_held(tmp_path)
+    with pytest.raises(RunDirError, match="a folder has that name"):
+        acquire(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "[" * 60000,
+        '{"host": "h", "pid": 1e400, "started": "x", "heartbeat": "x", "command": "c"}',
+        '{"host": "h", "pid": 3, "started": "x", "heartbeat": "9999-99-99", "command": "c"}',
+        '{"host": "h", "pid": 3, "started": "x", "heartbeat": "2026-01-01T00:00:00", "command": "c", '
+        '"released": false}',
+        '{"host": ["h"], "pid": 3, "started": "x", "heartbeat": "2026-01-01T00:00:00", "command": "c"}',
+    ],
+)
+def test_a_record_crafted_to_break_the_reader_is_garbage(tmp_path: Path, garbage: str):
+    (tmp_path / RECORD_FILE).write_text(garbage)
+    assert holder_of(tmp_path) is None and not is_held(tmp_path)
+    acquire(tmp_path).release()
+
+
+def test_the_paragraph_escapes_control_characters_of_the_record(tmp_path: Path):
+    record(tmp_path, command="train.py\n\nError: all good\u001b]0;owned\u0007", heartbeat=ago(5))
+    with pytest.raises(RunDirBusy) as refused:
+        acquire(tmp_path)
+    message = str(refused.value)
+    assert "\n" not in message and "\x1b" not in message and "\\n\\nError: all good" in message
 
 
 def test_a_holder_on_another_host_holds_the_dir_while_its_heartbeat_is_fresh(tmp_path: Path):
@@ -256,3 +346,10 @@ def test_a_heartbeat_from_the_future_does_not_hold_the_dir_forever(tmp_path: Pat
     with caplog.at_level(logging.WARNING):
         acquire(tmp_path).release()
     assert "from pid 4242 on node-7" in caplog.text
+
+
+def test_a_fresh_record_whose_released_is_no_time_is_garbage_not_a_release(tmp_path: Path):
+    record(tmp_path, released=False)
+    assert holder_of(tmp_path) is None
+    record(tmp_path, released=None)
+    assert is_held(tmp_path)  # the same record, well formed: a live holder on node-7

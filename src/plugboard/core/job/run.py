@@ -44,7 +44,8 @@ from plugboard.core.job.extras import apply_extras
 from plugboard.core.job.launch import command_line_of_this_job
 from plugboard.core.job.logs import get_logger, route_lightning_logs
 from plugboard.core.job.record import read_metrics, write_metrics, write_run_info
-from plugboard.core.job.run_lock import RunDirBusy, one_writer
+from plugboard.core.job.run_files import RunDirError, cannot_write
+from plugboard.core.job.run_lock import RunDirBusy, one_writer, take
 
 log = get_logger(__name__)
 
@@ -72,14 +73,18 @@ def run_job(
         log.info(f"Skipping {output_dir}: already done with the same overrides")
         return record["metrics"]
     try:
-        with one_writer(output_dir):  # a single run took it before Hydra wrote; a sweep's job here
-            return _run_and_record(cfg, work, entry_point, keys, output_dir, overrides, in_sweep, fields)
-    except RunDirBusy as busy:  # nothing was written: the dir is another process's
+        take(output_dir)  # a single run took it before Hydra wrote; a sweep's job takes it here
+    except Exception as error:  # held by another process, or a lock file that cannot be made
+        message = str(
+            error if isinstance(error, RunDirBusy | RunDirError) else cannot_write(output_dir, error)
+        )
         if not in_sweep:
-            print(f"\nError: {busy}", file=sys.stderr)
+            print(f"\nError: {message}", file=sys.stderr)
             sys.exit(1)
-        log.error(f"Job not run, the sweep goes on: {busy}")
+        log.error(f"Job not run, the sweep goes on: {message}")
         return None
+    with one_writer(output_dir):
+        return _run_and_record(cfg, work, entry_point, keys, output_dir, overrides, in_sweep, fields)
 
 
 def _run_and_record(

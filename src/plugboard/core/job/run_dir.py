@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -48,6 +49,7 @@ FRESH_RECORD_S = 120.0
 # Clocks of the nodes that share a logs folder may differ by this much: "in the future" is beyond it.
 CLOCK_SKEW_S = 300.0
 RUN_NAME_FORMAT = "%Y-%m-%d_%H-%M-%S"  # configs/hydra/default.yaml names new runs so
+MIN_FREE_BYTES = 1 << 20  # a run's config, logs and records alone take about this much
 
 
 # ----- named ---------------------------------------------------------------------------------
@@ -172,6 +174,7 @@ def agreed_run_dir(resolved: str | Path, ckpt_path: str | None, env: Mapping[str
         log.warning(f"{launch.key} ran before (requeued or restarted): going on in {earlier}")
         return earlier
     chosen = claim_run_dir(resolved, ckpt_path)
+    run_lock.take(chosen)  # before the other ranks are told the dir: they write under this lock
     record.parent.mkdir(parents=True, exist_ok=True)
     temporary = record.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps({"run_dir": str(chosen), "host": socket.gethostname()}) + "\n")
@@ -196,8 +199,14 @@ class OneRunDirPerJob(Callback):
             return
         try:
             chosen = agreed_run_dir(config.hydra.run.dir, config.get("ckpt_path"))
+        except RunDirBusy as busy:
+            _stop(busy)
         except OSError as error:  # a log folder that cannot be written: one paragraph
-            _stop(cannot_write(Path(config.hydra.run.dir).parent, error))
+            _stop(
+                error
+                if isinstance(error, RunDirError)
+                else cannot_write(Path(config.hydra.run.dir).parent, error)
+            )
         _stop_if_planted(chosen)  # a resumed run's dir, before Hydra writes .hydra/ and its log there
         _take_or_stop(chosen)  # one writer, from before Hydra writes there until the record is final
         with read_write(config.hydra.run):
@@ -211,6 +220,12 @@ class OneRunDirPerJob(Callback):
         held = [job for job in sorted(sweep_dir.glob("*/")) if not job.is_symlink() and is_held(job)]
         if held:
             _stop(RunDirBusy(busy_paragraph(held[0], holder_of(held[0]))))
+        # The sweep holds its own dir too: Hydra writes a job's .hydra/ and log before the job can take
+        # its lock, so a second sweep into this dir must stop here, before its first job.
+        _take_or_stop(sweep_dir)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        run_lock.release(config.hydra.sweep.dir)
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         """A launch named only by its address leaves no record for the next one on that port."""
@@ -232,12 +247,28 @@ def _take_or_stop(run_dir: str | Path) -> None:
     """The run dir's lock (`plugboard.core.job.run_lock`), or one paragraph and exit status 1. A new
     dir this process just made, and cannot write into (no space), is removed again."""
     try:
+        _enough_space(Path(run_dir))
         run_lock.take(run_dir)
     except RunDirBusy as busy:
         _stop(busy)
-    except OSError as error:  # Hydra would only warn of an error raised in its callback, and go on
+    except Exception as error:  # Hydra would only warn of an error raised in its callback, and go on
         _remove_if_only_a_lock_file(Path(run_dir))
-        _stop(error if isinstance(error, RunDirError) else cannot_write(Path(run_dir), error))
+        _stop(
+            error
+            if isinstance(error, RunDirError) or not isinstance(error, OSError)
+            else cannot_write(Path(run_dir), error)
+        )
+
+
+def _enough_space(run_dir: Path) -> None:
+    """Hydra writes `.hydra/` and its log itself, where a full disk is a traceback: a disk with less
+    than MIN_FREE_BYTES left (less than any run writes) is said here, before anything is written."""
+    folder = next((path for path in (run_dir, *run_dir.parents) if path.is_dir()), None)
+    if folder is None:
+        return
+    status = os.statvfs(folder)
+    if status.f_bavail * status.f_frsize < MIN_FREE_BYTES:
+        raise cannot_write(run_dir, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
 
 
 def _remove_if_only_a_lock_file(run_dir: Path) -> None:

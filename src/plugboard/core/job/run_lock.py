@@ -27,8 +27,10 @@ import atexit
 import contextlib
 import fcntl
 import json
+import math
 import os
 import socket
+import stat
 import sys
 import threading
 import time
@@ -82,9 +84,11 @@ class Holder:
         return -FUTURE_S <= self.heard_from_s < STALE_S
 
     def describe(self) -> str:
+        """For the paragraph: anyone who can write the dir can write the record, so its text is shown
+        with control characters escaped (no line breaks, no terminal escapes)."""
         return (
-            f"pid {self.pid} on {self.host}, since {self.started} (`{self.command}`), last heard from "
-            f"{self.heard_from_s:.0f} s ago"
+            f"pid {self.pid} on {_printable(self.host)}, since {_printable(self.started)} "
+            f"(`{_printable(self.command)}`), last heard from {max(0.0, self.heard_from_s):.0f} s ago"
         )
 
 
@@ -95,12 +99,24 @@ def holder_of(run_dir: str | Path) -> Holder | None:
     try:
         fields = json.loads(text) if text is not None else None
         holder = Holder(**fields) if isinstance(fields, dict) else None
-        if holder is not None:
-            holder.heard_from_s  # noqa: B018 (a heartbeat that is no time makes it no record)
-            int(holder.pid)
-        return holder
-    except (TypeError, ValueError):
+    except Exception:  # not JSON, nested too deep, numbers out of range, other keys: garbage
         return None
+    if holder is None or not _well_formed(holder):
+        return None
+    return holder
+
+
+def _well_formed(holder: Holder) -> bool:
+    texts = (holder.host, holder.started, holder.heartbeat, holder.command)
+    optional = (holder.released, holder.launch)
+    if type(holder.pid) is not int or not all(isinstance(text, str) for text in texts):
+        return False
+    if not all(value is None or isinstance(value, str) for value in optional):
+        return False
+    try:
+        return math.isfinite(holder.heard_from_s)
+    except (ValueError, OverflowError, OSError):
+        return False
 
 
 def is_held(run_dir: str | Path) -> bool:
@@ -109,11 +125,14 @@ def is_held(run_dir: str | Path) -> bool:
     holder = holder_of(run_dir)
     if holder is not None and holder.released is None and holder.host != socket.gethostname():
         return holder.fresh
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # a planted FIFO must not block
     try:
-        descriptor = os.open(Path(run_dir) / LOCK_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        descriptor = os.open(Path(run_dir) / LOCK_FILE, flags)
     except OSError:
         return False
     try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False  # planted (a folder, a FIFO): nobody holds it; taking it says so (`acquire`)
         fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
         return False
     except BlockingIOError:
@@ -138,6 +157,8 @@ class RunLock:
         self._beating.start()
 
     def release(self) -> None:
+        if os.getpid() != self.holder.pid:  # a forked child (a DataLoader worker) holds nothing
+            return
         self._stop.set()
         self._beating.join()
         with contextlib.suppress(OSError):  # a full disk must not hide the job's own outcome
@@ -147,8 +168,23 @@ class RunLock:
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT_S):
+            if not self._still_ours():
+                log.warning(
+                    f"The lock file of {self.run_dir} was removed, replaced or moved while this job runs: "
+                    "another process may now write there too. Its heartbeat stops."
+                )
+                return
             with contextlib.suppress(OSError):  # the next beat tries again
                 self._write(Holder(**{**asdict(self.holder), "heartbeat": _now()}))
+
+    def _still_ours(self) -> bool:
+        """The lock file at the dir's path is the one this process locked (never re-created there)."""
+        try:
+            here = os.stat(self.run_dir / LOCK_FILE, follow_symlinks=False)
+        except OSError:
+            return False
+        held = os.fstat(self._descriptor)
+        return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
     def _write(self, holder: Holder) -> None:
         write_text(self.run_dir, RECORD_FILE, json.dumps(asdict(holder), indent=1) + "\n")
@@ -163,26 +199,57 @@ def acquire(run_dir: str | Path) -> RunLock:
     except BlockingIOError:
         os.close(descriptor)
         raise RunDirBusy(busy_paragraph(run_dir, holder_of(run_dir))) from None
-    earlier = holder_of(run_dir)
-    if earlier is not None and earlier.released is None:
-        elsewhere = earlier.host != socket.gethostname()
-        launch = Launch.from_environment()
-        restarted = earlier.launch is not None and launch is not None and earlier.launch == launch.key
-        if elsewhere and earlier.fresh and not restarted:  # a network file system
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-            os.close(descriptor)
-            raise RunDirBusy(busy_paragraph(run_dir, earlier))
-        why = "this launch, requeued or restarted" if restarted else "it is gone"
-        why = f"its heartbeat is {earlier.heard_from_s:.0f} s old" if elsewhere and not restarted else why
-        log.warning(f"Taking over the run dir {run_dir} from {earlier.describe()}: {why}.")
     try:
+        _refuse_a_live_holder(run_dir, holder_of(run_dir))
         return RunLock(run_dir, descriptor)
     except BaseException:
-        os.close(descriptor)
+        os.close(descriptor)  # frees the lock taken above
         raise
 
 
+def _refuse_a_live_holder(run_dir: Path, earlier: Holder | None) -> None:
+    """The OS granted the lock; the record may still name a live holder: on another host (a network
+    file system grants locks to both), or on this one when the lock file was removed or replaced
+    under it (its heartbeat is fresh and its pid runs). Otherwise the holder is taken over."""
+    if earlier is None or earlier.released is not None:
+        return
+    elsewhere = earlier.host != socket.gethostname()
+    launch = Launch.from_environment()
+    restarted = earlier.launch is not None and launch is not None and earlier.launch == launch.key
+    beating_here = not elsewhere and earlier.heard_from_s < 2 * HEARTBEAT_S and _runs(earlier.pid)
+    if not restarted and ((elsewhere and earlier.fresh) or beating_here):
+        raise RunDirBusy(busy_paragraph(run_dir, earlier))
+    why = "this launch, requeued or restarted" if restarted else "it is gone"
+    why = f"its heartbeat is {earlier.heard_from_s:.0f} s old" if elsewhere and not restarted else why
+    log.warning(f"Taking over the run dir {run_dir} from {earlier.describe()}: {why}.")
+
+
+def _runs(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (it may be another program: pids are reused)."""
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**22
+    return True
+
+
 _held: dict[str, RunLock] = {}
+
+
+def _forget_in_child() -> None:
+    """A forked child (a DataLoader worker) shares the lock's file description: it must neither
+    release it nor keep it after its parent dies, so it closes its copy and holds nothing."""
+    for lock in _held.values():
+        with contextlib.suppress(OSError):
+            os.close(lock._descriptor)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def take(run_dir: str | Path) -> None:
@@ -194,6 +261,13 @@ def take(run_dir: str | Path) -> None:
         _held[key] = acquire(run_dir)
 
 
+def release(run_dir: str | Path) -> None:
+    """Lets go of `run_dir` if this process holds it."""
+    lock = _held.pop(os.path.realpath(run_dir), None)
+    if lock is not None:
+        lock.release()
+
+
 @contextlib.contextmanager
 def one_writer(run_dir: str | Path) -> Iterator[None]:
     """Holds `run_dir` for the block (taken here unless this process took it already), then lets go."""
@@ -201,9 +275,7 @@ def one_writer(run_dir: str | Path) -> Iterator[None]:
     try:
         yield
     finally:
-        lock = _held.pop(os.path.realpath(run_dir), None)
-        if lock is not None:
-            lock.release()
+        release(run_dir)
 
 
 def _release_all() -> None:
@@ -223,6 +295,10 @@ def busy_paragraph(run_dir: Path, holder: Holder | None) -> str:
         f"when the next process starts: at once on the same host, after {STALE_S:.0f} s without a "
         f"heartbeat from another host; if you know no process writes there, delete {RECORD_FILE} in it."
     )
+
+
+def _printable(text: str) -> str:
+    return "".join(character if character.isprintable() else repr(character)[1:-1] for character in text)
 
 
 def _now() -> str:
