@@ -14,6 +14,7 @@ logs.py         get_logger (rank-zero adapter), Lightning's messages routed once
 extras.py       configs/extras: warnings off, the config tree printed and saved
 compile_cache.py torch.compile's cache under the project; what each job read from it or compiled
 optuna_trial.py the Optuna study a sweep and its jobs share (trial number, storage, pruning)
+scheduler_polls.py a SLURM sweep's repeated sacct warning said once
 """
 
 from plugboard.core.job.entry import entry_point
