@@ -98,10 +98,21 @@ def shared_folder() -> Iterator[Path]:
     shutil.rmtree(folder)
 
 
+def readable_by_anyone(path: Path) -> bool:
+    """Whether a user with no rights of its own can reach and read `path` (every folder on the way
+    searchable by others, the file readable by others)."""
+    path = Path(os.path.abspath(path))
+    folders_open = all(folder.stat().st_mode & 0o001 for folder in path.parents)
+    return folders_open and bool(path.resolve().stat().st_mode & 0o004)
+
+
 def as_nobody(arguments: list[str], home: Path) -> subprocess.CompletedProcess:
     """`python train.py <arguments>` run as the unprivileged user `nobody`."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv, to run the entry point as an unprivileged user")
+    for needed in (PROJECT_ROOT / "train.py", Path(sys.executable)):
+        if not readable_by_anyone(needed):
+            pytest.skip(f"{needed} lies where other users cannot read it (a copy in a private folder)")
     home.mkdir()
     os.chown(home, 65534, 65534)
     command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "train.py"]
