@@ -14,9 +14,9 @@ from plugboard.data.pipeline import Strip, Tokenize
 SAMPLE = PROJECT_ROOT / "data" / "samples" / "intents.tsv"
 
 
-def loaded(path: Path = SAMPLE, **options) -> LabelledTsvDataModule:
+def loaded(path: Path = SAMPLE, stage: str = "fit", **options) -> LabelledTsvDataModule:
     datamodule = LabelledTsvDataModule(path, **options)
-    datamodule.setup("fit")
+    datamodule.setup(stage)
     return datamodule
 
 
@@ -74,9 +74,13 @@ def test_saved_metadata_is_used_and_unseen_symbols_or_labels_refused(tmp_path: P
     datamodule = loaded(path, val_fraction=0.25, test_fraction=0.25, **metadata)
     assert datamodule.metadata["labels"] == ["y", "x"]
     assert datamodule.metadata["vocabulary"][-2:] == ["a", "b"]
+    # Evaluated, data the model cannot read are refused ...
     with pytest.raises(DataError, match=r"never saw \('c', first in example"):
-        loaded(write(tmp_path, "ab\tx\nbc\ty\naa\tx\nbb\ty\n"), **metadata)
+        loaded(write(tmp_path, "ab\tx\nbc\ty\naa\tx\nbb\ty\n"), "test", test_fraction=0.5, **metadata)
     with pytest.raises(DataError, match=r"not trained to predict \('z'"):
-        loaded(write(tmp_path, "ab\tx\nba\tz\naa\tx\nbb\ty\n"), **metadata)
+        loaded(write(tmp_path, "ab\tx\nba\tz\naa\tx\nbb\ty\n"), "test", test_fraction=0.5, **metadata)
+    # ... trained on (a warm start), they are appended after the saved entries.
+    extended = loaded(write(tmp_path, "ab\tx\nbc\tz\naa\tx\nbb\ty\n"), **metadata).metadata
+    assert extended["vocabulary"][-3:] == ["a", "b", "c"] and extended["labels"] == ["y", "x", "z"]
     with pytest.raises(DataError, match="'labels'"):
         loaded(path, vocabulary=["a", "b"])

@@ -80,6 +80,18 @@ CASES = {
     "a truncated checkpoint": Case(
         ["eval.py", "ckpt_path={dir}/cut.ckpt"], ["the file is truncated", "cut.ckpt"]
     ),
+    "fine-tuning from a missing checkpoint": Case(
+        ["train.py", *TINY, "init_from={dir}/nowhere.ckpt"],
+        ["init_from=", "Checkpoint not found", "nowhere.ckpt"],
+    ),
+    "fine-tuning from a checkpoint of another model": Case(
+        ["train.py", "data=dates", *TINY, "model.encoder.hidden_size=24", "init_from={checkpoint}"],
+        [
+            "weights do not fit this model",
+            "decoder.cells.0.weight_hh is [48, 16] there, [72, 24] here",
+            "init_only=",
+        ],
+    ),
     "a checkpoint of another model": Case(
         ["train.py", "data=dates", *TINY, "model/attention=additive", "ckpt_path={checkpoint}"],
         ["another model", "model.attention._target_", "AdditiveAttention"],

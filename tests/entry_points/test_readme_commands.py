@@ -46,8 +46,8 @@ def overrides(command: Command) -> list[str]:
     for argument in command.arguments:
         if argument in ("-m", "--multirun"):
             continue
-        if argument.startswith("ckpt_path="):
-            argument = "ckpt_path=logs/train/runs/example/checkpoints/last.ckpt"
+        if argument.startswith(("ckpt_path=", "init_from=")):
+            argument = argument.split("=", 1)[0] + "=logs/train/runs/example/checkpoints/last.ckpt"
         filled.append(argument)
     return filled
 
@@ -131,6 +131,8 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
     """The command's arguments as they run here: placeholders filled, one short epoch or a check."""
     arguments = list(command.arguments)
     if command.script == "train.py":
+        if any(argument.startswith("init_from=") for argument in arguments):
+            arguments = fine_tuning(arguments, runs, tmp_path)
         if command.multirun or command.not_run_here:
             return [*arguments, "validate=true"]
         if any(argument.startswith("debug=") for argument in arguments):
@@ -155,6 +157,19 @@ def filled(command: Command, runs: Runs, dates_checkpoint: Path, tmp_path: Path)
         sweep = runs.sweep_dir(*SWEEP)
     two_runs = iter([runs.run_dir(*TINY), runs.run_dir(*TINY, "seed=2")])
     return [str(next(two_runs)) if "/runs/<" in a else str(sweep) if "<" in a else a for a in arguments]
+
+
+def fine_tuning(arguments: list[str], runs: Runs, tmp_path: Path) -> list[str]:
+    """`init_from` filled with a checkpoint of the same family; a classifier's other TSV holds a
+    word and a label its first data lack."""
+    if "model=classifier" not in arguments:
+        return substituted(arguments, {"init_from": runs.checkpoint()})
+    intents = (CONFIG_DIR.parent / "data" / "samples" / "intents.tsv").read_text()
+    other = tmp_path / "other.tsv"
+    greetings = "".join(f"hello there {number}\tgreeting\n" for number in range(20))
+    other.write_text(intents.replace("\t", " zyzzyva\t") + greetings)
+    source = runs.checkpoint("model=classifier", "data=labelled_tsv")
+    return substituted(arguments, {"init_from": source, "data.path": other})
 
 
 def substituted(arguments: list[str], values: dict[str, object]) -> list[str]:

@@ -64,8 +64,12 @@ def describe(metadata: Mapping[str, Any]) -> str:
 
 def instantiate_with_metadata(config: DictConfig, metadata: Mapping[str, Any], **kwargs: Any) -> Any:
     """`instantiate(config)`, given each metadata entry its constructor takes as a keyword."""
-    accepted = {name: value for name, value in metadata.items() if _takes(config, name)}
-    return instantiate(config, **accepted, **kwargs)
+    return instantiate(config, **taken_by(config, metadata), **kwargs)
+
+
+def taken_by(config: DictConfig, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata entries the constructor of `config`'s target takes as keywords."""
+    return {name: value for name, value in metadata.items() if _takes(config, name)}
 
 
 def _takes(config: DictConfig, name: str) -> bool:

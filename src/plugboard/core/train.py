@@ -19,7 +19,6 @@ def train(cfg: DictConfig) -> dict[str, float]:
     """Trains and tests one configuration; returns every logged metric as a float."""
     # Imported here, not above: Hydra answers --help and composition errors without torch.
     import lightning as L
-    from hydra.utils import instantiate
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
     from plugboard.core.callbacks import (
@@ -32,6 +31,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     )
     from plugboard.core.checkpoints.resume import LAST, check_resumable, checkpoint_to_resume
     from plugboard.core.checkpoints.save import RunDirCheckpointIO
+    from plugboard.core.checkpoints.warm_start import handed_metadata, start_from, warm_start_source
     from plugboard.core.config.instantiate import (
         drop_monitors_without_validation,
         drop_progress_bars_if_disabled,
@@ -48,14 +48,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.info(f"ckpt_path=last: {describe_resumed_run(output_dir)}")
     L.seed_everything(cfg.seed, workers=True)
 
+    source = warm_start_source(cfg, resume_from)
     log.info(f"Preparing data <{cfg.data._target_}>")
-    datamodule = instantiate(cfg.data)
+    datamodule = instantiate_with_metadata(cfg.data, handed_metadata(cfg, source, resume_from))
     datamodule.setup("fit")
     metadata = data_metadata(datamodule)
     log.info(f"Building model <{cfg.model._target_}>{describe(metadata)}")
     model = instantiate_with_metadata(cfg.model, metadata)
     if resume_from:
         check_resumable(model, resume_from, config, output_dir)
+    start_from(model, source, cfg, metadata, output_dir)
 
     # Always on, whatever the callbacks group: resuming and fault reports rely on them.
     safety = [

@@ -30,6 +30,12 @@ class Vocabulary:
         seen = {token for sequence in sequences for token in sequence}
         return cls(sorted(seen - set(SPECIALS), key=_natural_key))
 
+    def extended(self, sequences: Iterable[Sequence[str]]) -> Vocabulary:
+        """These tokens in their order, then those of `sequences` not among them (sorted): a
+        trained model's ids stay valid, and new tokens get new ids after them."""
+        new = {token for sequence in sequences for token in sequence} - set(self.tokens)
+        return Vocabulary([*self.tokens, *sorted(new, key=_natural_key)])
+
     pad_id, bos_id, eos_id, unk_id = 0, 1, 2, 3
 
     def __len__(self) -> int:

@@ -89,10 +89,16 @@ def test_saved_vocabulary_reproduces_identical_ids() -> None:
     saved = json.loads(json.dumps(trained.vocabulary.tokens))  # as stored in a checkpoint
     # Another split builds another vocabulary (targets are whole-number tokens) ...
     assert loaded(pipeline=WORDS, seed=2).vocabulary != trained.vocabulary
-    # ... unless the saved one is passed in: then every example maps to the same ids.
+    # ... unless the saved one is passed in: then every saved token keeps its id, so every example
+    # written with them maps to the same ids; tokens new to this training split come after them.
     restored = loaded(pipeline=WORDS, seed=2, vocabulary=saved)
-    assert restored.vocabulary == trained.vocabulary
-    assert ids_by_example(restored) == ids_by_example(trained)
+    assert restored.vocabulary.tokens[: len(saved)] == saved
+    known = set(saved)
+    before, after = ids_by_example(trained), ids_by_example(restored)
+    same_words = [pair for pair in before if set(pair[0]) | set(pair[1]) <= known]
+    assert len(same_words) > len(before) / 2
+    assert all(after[pair] == before[pair] for pair in same_words)
+    assert all(token not in known for token in restored.vocabulary.tokens[len(saved) :])
 
 
 def ids_by_example(datamodule: TsvDataModule) -> dict:

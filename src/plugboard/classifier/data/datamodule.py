@@ -36,8 +36,10 @@ class ClassificationDataModule(PipelineDataModule):
     The vocabulary holds every symbol of every split: one seen only in evaluation keeps an
     untrained embedding (as `<unk>` would), and the saved model evaluated on this same data
     later reads all of it. The labels are `label_names()` (by default every label, sorted).
-    With `vocabulary` and `labels` given, only the splits the stage evaluates are kept. The
-    other arguments are the shared ones of `PipelineDataModule`.
+    With `vocabulary` and `labels` given for evaluation, only the splits the stage evaluates are
+    kept; given for training (a warm start with `init_metadata=extend`), they are kept in their
+    order and the data's new symbols and labels appended. The other arguments are the shared ones
+    of `PipelineDataModule`.
     """
 
     def __init__(
@@ -86,10 +88,17 @@ class ClassificationDataModule(PipelineDataModule):
                 tokens for examples in self.examples.values() for tokens, _ in examples
             )
             self.labels = self.label_names(self.examples)
+        elif stage in (None, "fit"):  # training from given ids (a warm start): new ones appended
+            saved_tokens, labels = read_metadata(self.saved_metadata)
+            self.vocabulary = Vocabulary(saved_tokens).extended(
+                tokens for examples in self.examples.values() for tokens, _ in examples
+            )
+            new_labels = [label for label in self.label_names(self.examples) if label not in labels]
+            self.labels = [*labels, *new_labels]
         else:
             tokens, self.labels = read_metadata(self.saved_metadata)
             self.vocabulary = Vocabulary(tokens)
-            evaluated = EVALUATED_SPLITS.get(stage or "fit", SPLITS)
+            evaluated = EVALUATED_SPLITS.get(stage, SPLITS)
             self.examples = {split: part for split, part in self.examples.items() if split in evaluated}
             self._refuse_what_the_model_cannot_read()
         label_ids = {label: index for index, label in enumerate(self.labels)}

@@ -11,5 +11,6 @@ local_values.py  folders and addresses a saved config may not choose: this proje
 rebuild.py       rebuild: a checkpoint's model and DataModule (eval, predict, serve, export)
 resume.py        checkpoint_to_resume, check_resumable: which checkpoint a run continues, and
                  whether it fits the model built
+warm_start.py    init_from: a new run starting from a checkpoint's weights (a part, frozen, extended)
 save.py          RunDirCheckpointIO: every checkpoint train.py writes is plain data, written link-safe
 """

@@ -51,6 +51,15 @@ def write_run_info(output_dir: Path) -> None:
     write_text(output_dir, RUN_INFO_FILE, json.dumps(info, indent=2) + "\n")
 
 
+@rank_zero_only
+def add_to_run_info(output_dir: Path, key: str, value: Any) -> None:
+    """Adds what the job learns once it runs (e.g. what a warm start took) to its run_info.json."""
+    text = read_plain_text(Path(output_dir, RUN_INFO_FILE))
+    info = json.loads(text) if text else {}
+    info[key] = value
+    write_text(output_dir, RUN_INFO_FILE, json.dumps(info, indent=2) + "\n")
+
+
 def recorded_start(run_dir: Path) -> float | None:
     """When the run in `run_dir` first started (seconds since the epoch), as its run_info.json or
     metrics.json recorded it; None when neither records a number."""

@@ -33,7 +33,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from plugboard.core.errors import user_message
+from plugboard.core.errors import ConfigError, user_message
 from plugboard.core.job.compile_cache import (
     compile_cache_counts,
     keep_compiled_code_in_project,
@@ -154,7 +154,7 @@ def objective(metrics: dict[str, float] | None, name: str | None) -> float | Non
 
 def _check(cfg: DictConfig, entry_point: str, keys: Mapping[str, Any] | None) -> None:
     """What can be known wrong before anything is built or printed: every bad value at once."""
-    from plugboard.core.checkpoints.load import check_is_checkpoint_file
+    from plugboard.core.checkpoints.load import CheckpointError, check_is_checkpoint_file
     from plugboard.core.checkpoints.resume import LAST
     from plugboard.core.config import check_config  # imports the classes it checks
 
@@ -162,6 +162,12 @@ def _check(cfg: DictConfig, entry_point: str, keys: Mapping[str, Any] | None) ->
     checkpoint = cfg.get("ckpt_path")
     if isinstance(checkpoint, str) and checkpoint != LAST and Path(checkpoint).exists():
         check_is_checkpoint_file(checkpoint)  # an empty, text or other file: said before the tree
+    start = cfg.get("init_from")
+    if isinstance(start, str) and not checkpoint:  # a resumed run does not read it again
+        try:
+            check_is_checkpoint_file(start)
+        except CheckpointError as error:
+            raise ConfigError(f"init_from={start}: {error}") from None
 
 
 def _finished_record(output_dir: Path, overrides: list[str]) -> dict | None:

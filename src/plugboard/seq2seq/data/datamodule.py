@@ -36,6 +36,8 @@ class Seq2SeqDataModule(PipelineDataModule):
     predict and serve read raw input through the same steps. `vocabulary` fixes the token list
     (the core hands over the one saved in a checkpoint, see `plugboard.core.handoff`); when it is
     None the vocabulary is built from the training split, and `metadata` hands it to the model.
+    Given for training (a warm start with `init_metadata=extend`), it is kept in its order and the
+    training split's new symbols are appended; given for evaluation, unknown symbols are refused.
     `training_lengths` likewise: the longest source and target (tokens) the model was trained
     on, `{"source": 25, "target": 25}`, measured on the training split when not given; predict
     and serve warn of an input far longer. The other arguments are the shared ones of
@@ -73,13 +75,14 @@ class Seq2SeqDataModule(PipelineDataModule):
                 "source": max(len(example[0]) for example in train),
                 "target": max(len(example[1]) for example in train),
             }
+        train = self.examples.get("train", [])
+        train_sequences = [example[0] for example in train] + [example[1] for example in train]
         if self.vocabulary is None:
-            train = self.examples["train"]
-            self.vocabulary = Vocabulary.from_sequences(
-                [example[0] for example in train] + [example[1] for example in train]
-            )
+            self.vocabulary = Vocabulary.from_sequences(train_sequences)
+        elif stage in (None, "fit"):  # training from given ids (a warm start): new symbols get new ids
+            self.vocabulary = self.vocabulary.extended(train_sequences)
         else:
-            self._refuse_unknown_symbols(EVALUATED_SPLITS.get(stage or "fit", ()))
+            self._refuse_unknown_symbols(EVALUATED_SPLITS.get(stage, ()))
         self.tensors = {split: self._tensorise(examples) for split, examples in self.examples.items()}
 
     def _refuse_unknown_symbols(self, splits: Sequence[str]) -> None:
