@@ -4,8 +4,9 @@ A copy of the project gets a third family, unrelated to the shipped ones (an MLP
 random Gaussian blobs), written here as a user would write it: a LightningModule, a
 LightningDataModule with `metadata`, and config files holding only `_target_`s and
 hyperparameters. Nothing tracked is edited. The copy then runs the real entry points:
-train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun and
-compare.py ranking by the family's own metric. docs/extending.md ("Add your own model family")
+train, eval.py on its checkpoint, resume with `ckpt_path=last`, a 2x2 multirun,
+compare.py ranking by the family's own metric, and the Optuna search written for every
+family. docs/extending.md ("Add your own model family")
 shows the same files. A second family is written the lightning-hydra-template way (a
 LightningModule taking an `nn.Module`, a partial optimizer and scheduler left unannotated,
 `save_hyperparameters`, a DataModule with a list argument): its checkpoints hold plain data, so it
@@ -22,6 +23,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from project_copy import copy_project, run_python
 
 FAMILY = {
@@ -66,18 +68,26 @@ class Blobs(L.LightningDataModule):
         return DataLoader(self.splits["test"], batch_size=self.batch_size)
 ''',
     "src/plugboard/blobs/model.py": """
+from collections.abc import Callable
+
 import lightning as L
 import torch
 import torch.nn.functional as F
 
 
 class Mlp(L.LightningModule):
-    def __init__(self, num_features: int, num_classes: int, hidden: int = 16, lr: float = 0.05):
+    def __init__(
+        self,
+        num_features: int,
+        num_classes: int,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        hidden: int = 16,
+    ):
         super().__init__()
         self.net = torch.nn.Sequential(
             torch.nn.Linear(num_features, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, num_classes)
         )
-        self.lr = lr
+        self.optimizer_factory = optimizer
 
     def training_step(self, batch, batch_idx):
         points, labels = batch
@@ -96,14 +106,30 @@ class Mlp(L.LightningModule):
         self._evaluate("test", batch)
 
     def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.lr)
+        return self.optimizer_factory(self.parameters())
 """,
-    "configs/model/mlp.yaml": "defaults:\n  - monitor: blob_accuracy\n  - _self_\n\n"
-    "_target_: plugboard.blobs.model.Mlp\nhidden: 16\nlr: 0.05\n",
+    "configs/model/mlp.yaml": """
+defaults:
+  - monitor: blob_accuracy
+  - _self_
+
+_target_: plugboard.blobs.model.Mlp
+hidden: 16
+optimizer:
+  _target_: torch.optim.SGD
+  _partial_: true
+  lr: 0.05
+  weight_decay: 0.0
+""",
     "configs/model/monitor/blob_accuracy.yaml": (
         "# @package _global_\nmonitor:\n  metric: val/acc\n  mode: max\n"
     ),
-    "configs/data/blobs.yaml": "_target_: plugboard.blobs.data.Blobs\nnum_features: 4\nnum_classes: 3\n",
+    "configs/data/blobs.yaml": """
+_target_: plugboard.blobs.data.Blobs
+num_features: 4
+num_classes: 3
+batch_size: 32
+""",
 }
 FAMILY_RUN = ["model=mlp", "data=blobs", "extras.print_config=false", "callbacks.rich_progress_bar=null"]
 
@@ -172,6 +198,24 @@ def test_sweep_and_compare_a_new_family(project_with_a_new_family: Path, tmp_pat
     )
     ranked = run(copy, "compare.py", str(sweep))
     assert "acc" in ranked.stdout and "exact_match" not in ranked.stdout
+
+
+def test_the_search_for_every_family_leaves_out_the_knobs_it_lacks(
+    project_with_a_new_family: Path, tmp_path: Path
+):
+    """hparams_search=optuna on a family added by files: its optimizer and batch size are searched,
+    the dropout it has not is left out with one line, and no trial fails."""
+    sweep = tmp_path / "search"
+    search = ["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=2", f"hydra.sweep.dir={sweep}"]
+    result = run(project_with_a_new_family, "train.py", *search, *FAMILY_RUN, "trainer.max_epochs=2")
+    log = result.stdout + result.stderr
+    left_out = "model.dropout and model.encoder.dropout are not in this config (model=mlp)"
+    assert log.count(f"Optuna search: {left_out}: left out of the search") == 1
+    assert [record(sweep / job)["status"] for job in ("0", "1")] == ["done", "done"]
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["trials"] == {"complete": 2}
+    searched = {"model.optimizer.lr", "model.optimizer.weight_decay", "data.batch_size"}
+    assert set(results["best_params"]) == searched
 
 
 LHT_FAMILY = {

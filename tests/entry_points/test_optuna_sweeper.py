@@ -89,7 +89,13 @@ def test_pruned_trials_are_recorded_and_the_study_continues_from_its_journal(tmp
     assert trials[2]["params"] != trials[0]["params"]
     results = OmegaConf.load(second_sweep / "optimization_results.yaml")
     assert results.best_trial == 2
-    assert set(results.best_params) == {"model/attention", "model.optimizer.lr", "model.encoder.dropout"}
+    # The preset's own params and those it extends, less the ones fixed on the command line (SMALL).
+    assert set(results.best_params) == {
+        "model/attention",
+        "model.optimizer.lr",
+        "model.optimizer.weight_decay",
+        "model.encoder.dropout",
+    }
     assert dict(results.trials) == {"complete": 1, "pruned": 2}
 
 
@@ -107,6 +113,31 @@ def test_preset_under_a_fast_dev_run_optimises_the_last_validation_value(tmp_pat
         assert record["metrics"]["val/exact_match_best"] == record["metrics"]["val/exact_match"]
     assert "val/exact_match_best is its last validation value" in result.stdout + result.stderr
     assert OmegaConf.load(sweep / "optimization_results.yaml").trials == {"complete": 2}
+
+
+def test_the_preset_for_every_family_searches_the_classifier(tmp_path: Path):
+    """hparams_search=optuna on the other shipped family: both trials finish, the best is written."""
+    require("optuna")
+    classifier = ["model=classifier", "data=dyck", "model.encoder.hidden_size=16"]
+    small = ["data.train_size=64", "data.val_size=16", "data.test_size=16", "extras.print_config=false"]
+    overrides = ["-m", "hparams_search=optuna", "hydra.sweeper.n_trials=2", "debug=fdr", *classifier, *small]
+    result = run_entry_point("train.py", overrides, tmp_path)
+    assert_succeeded(result)
+    assert "left out of the search" not in result.stdout + result.stderr  # it has every knob
+    (sweep,) = sorted((tmp_path / "debug" / "multiruns").iterdir())
+    for job in ("0", "1"):
+        record = read_json(sweep / job / "metrics.json")
+        assert record["status"] == "done", job
+        assert "val/acc" in record["metrics"]
+    results = OmegaConf.load(sweep / "optimization_results.yaml")
+    assert results.trials == {"complete": 2}
+    assert set(results.best_params) == {
+        "model.optimizer.lr",
+        "model.optimizer.weight_decay",
+        "data.batch_size",
+        "model.dropout",
+        "model.encoder.dropout",
+    }
 
 
 def test_a_search_whose_every_trial_failed_ends_in_one_paragraph(tmp_path: Path):

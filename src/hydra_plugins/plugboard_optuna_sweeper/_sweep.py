@@ -3,6 +3,8 @@
 `n_trials` is the number of finished trials (completed or pruned) the study should hold, so the
 same command, run again, continues an interrupted search and runs only the trials still missing;
 raise `n_trials` to search further. Failed trials are recorded as failed and the search goes on.
+A param the job has no place for (`model.dropout` of a model without one) is left out of the search,
+said in one line, so one preset serves every family.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.plugboard_optuna_sweeper._search_space import search_space
 from plugboard.core.config._hydra import error_of_failed_job
+from plugboard.core.config.sweep_jobs import search_params
 from plugboard.core.errors import SweepError
 from plugboard.core.job.optuna_trial import PRUNED_ATTR, TRIAL_ENV, open_study
 from plugboard.core.job.record import read_metrics
@@ -30,8 +33,10 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 def run_study(settings: DictConfig, config: DictConfig, launcher: Launcher, arguments: list[str]) -> None:
-    params = [f"{key}={value}" for key, value in (settings.params or {}).items()]
-    space = search_space([*params, *arguments])
+    params, absent = search_params(config, settings.params or {})
+    if absent:
+        log.info(_left_out(absent, config))
+    space = search_space([*(f"{key}={value}" for key, value in params.items()), *arguments])
     n_trials = settings.n_trials
     study = open_study(settings)
     study.sampler = _sampler(settings.sampler, len(study.get_trials(deepcopy=False)))
@@ -74,6 +79,15 @@ def run_study(settings: DictConfig, config: DictConfig, launcher: Launcher, argu
             f"run dirs under {config.hydra.sweep.dir} hold each job's log; fix the cause and run the "
             "same command again (the study continues from its journal)."
         )
+
+
+def _left_out(keys: list[str], config: DictConfig) -> str:
+    """`Optuna search: model.dropout is not in this config (model=mlp): left out of the search`."""
+    model = OmegaConf.select(config, "hydra.runtime.choices.model")
+    names = " and ".join([", ".join(keys[:-1]), keys[-1]] if len(keys) > 1 else keys)
+    verb = "are" if len(keys) > 1 else "is"
+    where = f"this config (model={model})" if model else "this config"
+    return f"Optuna search: {names} {verb} not in {where}: left out of the search"
 
 
 def _sampler(settings: DictConfig, trials_so_far: int) -> Any:

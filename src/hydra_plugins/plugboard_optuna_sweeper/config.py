@@ -12,7 +12,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-SWEEPER = "hydra_plugins.plugboard_optuna_sweeper.sweeper.PlugboardOptunaSweeper"
+from plugboard.core.config.sweep_jobs import PLUGBOARD_OPTUNA as SWEEPER
 
 
 @dataclass
@@ -103,7 +103,9 @@ class PlugboardOptunaSweeperConfig:
     n_jobs: int = 1
     # Stop when more than this fraction of a batch fails (1.0: record failures and go on).
     max_failure_rate: float = 1.0
-    params: dict[str, str] | None = None
+    # `key: expression` in Hydra's sweep grammar. A key this config has no place for is left out of
+    # the search (and said once); null takes a key out (a preset that extends another does so).
+    params: dict[str, str | None] | None = None
 
 
 def _register() -> None:

@@ -90,6 +90,15 @@ def test_a_search_checks_every_choice_and_both_ends_of_every_interval(tmp_path: 
     assert "dropout=0.0 " not in message and not (tmp_path / "logs").exists()
 
 
+def test_a_search_preset_for_every_family_is_checked_without_the_keys_a_model_lacks(tmp_path: Path, capsys):
+    """hparams_search=optuna names model.dropout, which seq2seq has not: left out, not refused."""
+    pytest.importorskip("hydra_plugins.plugboard_optuna_sweeper")
+    stopped = start(["hparams_search=optuna", "validate=true"], tmp_path / "logs")
+    assert stopped is not None and stopped.code == 0, capsys.readouterr().err
+    valid = "candidate jobs (every choice and both ends of every interval) valid"
+    assert capsys.readouterr().out.strip().endswith(valid)
+
+
 def test_validate_true_checks_a_single_run_without_running_it(tmp_path: Path, capsys):
     stopped = start(["validate=true"], tmp_path / "logs", RunMode.RUN)
     assert stopped is not None and stopped.code == 0

@@ -7,18 +7,27 @@ product (`plugboard.core.config._hydra.grid_jobs`). A search (Optuna, or any oth
 `params`) has no jobs yet; its candidates are every `choice` and both ends of every `interval`
 and `range`, taken one at a time with the other swept keys at their first value, so each value
 is checked once and a search of many keys stays a few dozen compositions.
+
+Plugboard's Optuna sweeper searches only the params that the job has a place for
+(`search_params`): a preset written for every family lists every family's knobs, and each family
+keeps the ones it has. The candidates checked here are those of the same params.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from plugboard.core.config._hydra import BASIC_SWEEPER, grid_jobs
+
+# The sweeper that leaves out the params a job has no place for (hydra_plugins/plugboard_optuna_sweeper).
+PLUGBOARD_OPTUNA = "hydra_plugins.plugboard_optuna_sweeper.sweeper.PlugboardOptunaSweeper"
 
 
 @dataclass(frozen=True)
@@ -32,10 +41,11 @@ class SweepJob:
 def sweep_jobs(config: DictConfig) -> tuple[list[SweepJob], bool]:
     """The jobs of the multirun `config` and whether they are a grid's (else a search's candidates)."""
     params = OmegaConf.select(config, "hydra.sweeper.params") or {}
+    if OmegaConf.select(config, "hydra.sweeper._target_") == PLUGBOARD_OPTUNA:
+        params = search_params(config, params)[0]
     arguments = [f"{key}={value}" for key, value in params.items()]
     arguments += list(config.hydra.overrides.task)
-    loader = GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
-    overrides = OverridesParser.create(config_loader=loader).parse_overrides(arguments)
+    overrides = OverridesParser.create(config_loader=_loader()).parse_overrides(arguments)
     swept = {override.get_key_element() for override in overrides if override.is_sweep_override()}
     if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
         grid = grid_jobs(overrides)
@@ -43,6 +53,59 @@ def sweep_jobs(config: DictConfig) -> tuple[list[SweepJob], bool]:
             SweepJob(f"#{number} {_label(job, swept)}".rstrip(), job) for number, job in enumerate(grid)
         ], True
     return [SweepJob(_label(job, swept) or "the fixed values", job) for job in _candidates(overrides)], False
+
+
+def search_params(config: DictConfig, params: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The `params` of a search on the multirun `config` that its jobs have a place for, and the keys
+    of those left out. A key has a place when it is a config group of the job's defaults list
+    (`model/attention`), a key of the job's config (`model.encoder.dropout`: every level present),
+    or it adds one (`+key`). A param set to null is no param (a preset that extends another takes a
+    key out so). The job is composed once, with the command line and the first value of each group
+    param that the config has; where that does not compose, nothing is left out and the check of
+    the jobs says why."""
+    from plugboard.core.config.preflight import JobComposer
+
+    given = {str(key): str(value) for key, value in params.items() if value is not None}
+    parser = OverridesParser.create(config_loader=_loader())
+    parsed = {key: parser.parse_overrides([f"{key}={value}"])[0] for key, value in given.items()}
+    choices = config.hydra.runtime.choices
+    groups = [override for override in parsed.values() if override.key_or_group in choices]
+    command_line = parser.parse_overrides(list(config.hydra.overrides.task))
+    try:
+        job = JobComposer(config)(_candidates([*groups, *command_line])[0])
+    except Exception:  # the pre-flight check names what does not compose
+        return given, []
+    absent = [key for key, override in parsed.items() if not _has_place(job, override)]
+    return {key: value for key, value in given.items() if key not in absent}, absent
+
+
+def _has_place(job: DictConfig, override: Override) -> bool:
+    key = override.key_or_group
+    if override.is_add() or override.is_force_add() or key in job.hydra.runtime.choices:
+        return True
+    *parents, last = key.split(".")
+    node: Any = job
+    try:
+        for part in parents:
+            if not _holds(node, part):
+                return False
+            node = node[int(part)] if isinstance(node, ListConfig) else node[part]
+    except Exception:  # a level that does not resolve here: the job's own composition will say
+        return True
+    return _holds(node, last)
+
+
+def _holds(node: Any, part: str) -> bool:
+    """Whether `node` has the key or index `part` (a mandatory `???` value counts: it can be set)."""
+    if isinstance(node, DictConfig):
+        return part in node.keys()  # noqa: SIM118 (`in node` is False for a ??? value)
+    if isinstance(node, ListConfig):
+        return part.isdigit() and int(part) < len(node)
+    return False
+
+
+def _loader() -> Any:
+    return GlobalHydra.instance().config_loader() if GlobalHydra.instance().is_initialized() else None
 
 
 def _candidates(overrides: list[Override]) -> list[list[str]]:
