@@ -166,6 +166,7 @@ def test_train_eval_and_resume_a_new_family(project_with_a_new_family: Path):
     assert trained["status"] == "done"
     assert trained["monitor"] == {"metric": "val/acc", "mode": "max"}
     assert "val/acc_best" in trained["metrics"] and trained["metrics"]["test/acc"] > 0.5
+    assert trained["metric_ranges"] == {}  # plain floats logged: nothing declared
     assert Path(trained["best_checkpoint"]).parent == run_dir / "checkpoints"
 
     run(copy, "eval.py", f"ckpt_path={trained['best_checkpoint']}", "extras.print_config=false")
@@ -198,6 +199,13 @@ def test_sweep_and_compare_a_new_family(project_with_a_new_family: Path, tmp_pat
     )
     ranked = run(copy, "compare.py", str(sweep))
     assert "acc" in ranked.stdout and "exact_match" not in ranked.stdout
+    # Ranked by its loss, the family's accuracy is still shown, without flags: every test metric
+    # is. Logged as a plain float, it declares no range, so it is shown as logged, not × 100.
+    run(copy, "compare.py", str(sweep), "--metric", "test/loss", "--no-plot")
+    header, _rule, *rows = (sweep / "leaderboard.md").read_text().split("\n\n")[0].splitlines()
+    assert "| test/loss | 95% CI | test/acc | n |" in header and "(%)" not in header
+    accuracies = [float(row.split(" | ")[4].split(" ± ")[0]) for row in rows]
+    assert len(accuracies) == 2 and all(0 <= accuracy <= 1 for accuracy in accuracies)
 
 
 def test_the_search_for_every_family_leaves_out_the_knobs_it_lacks(

@@ -27,6 +27,8 @@ from plugboard.core.paths import PROJECT_ROOT
 EXACT_MATCH = {"dot": [0.90, 0.80, 0.85], "none": [0.30, 0.50]}
 LOSS = {"dot": [0.20, 0.35, 0.25], "none": [1.00, 1.20]}
 FAILURE = "RuntimeError: the loss is NaN at step 12"
+# Exact match is a torchmetrics fraction; the loss, logged as a plain number, declares nothing.
+RANGES = {"test/exact_match": {"lower": 0.0, "upper": 1.0, "higher_is_better": True}}
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "compare_sweeps.ipynb"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Which of the 20 test examples each configuration gets right (the same in each of its runs).
@@ -41,8 +43,8 @@ def write_job(job_dir: Path, attention: str, seed: int, record: dict | str | Non
     (job_dir / ".hydra").mkdir(parents=True)
     overrides = [f"seed={seed}", f"model/attention={attention}", "experiment=attention_dates"]
     (job_dir / ".hydra" / "overrides.yaml").write_text("".join(f"- {item}\n" for item in overrides))
-    if isinstance(record, dict):  # as train.py writes it: with the metric the run watched
-        record = {**record, "monitor": {"metric": "val/exact_match", "mode": "max"}}
+    if isinstance(record, dict):  # as train.py writes it: the metric the run watched, what metrics declare
+        record = {**record, "monitor": {"metric": "val/exact_match", "mode": "max"}, "metric_ranges": RANGES}
     if record is not None:
         (job_dir / "metrics.json").write_text(record if isinstance(record, str) else json.dumps(record))
     if isinstance(record, dict) and record["status"] == "done":
@@ -120,7 +122,10 @@ def test_rows_are_ranked_with_mean_and_std_over_seeds(cli_run):
     for text in (stdout, markdown):
         assert formatted(EXACT_MATCH["dot"]) in text and formatted(EXACT_MATCH["none"]) in text
         assert text.index(formatted(EXACT_MATCH["dot"])) < text.index(formatted(EXACT_MATCH["none"]))
-    assert "| 1 | dot | 85.0 ± 5.0 | [72.6, 97.4] | 3 |  | reference | 1.0 |" in markdown
+    # Every test metric without --metrics; the fraction × 100, the loss as logged (mean 0.267).
+    assert "| model/attention | test/exact_match (%) | 95% CI | test/loss | n |" in markdown
+    assert "| 1 | dot | 85.0 ± 5.0 | [72.6, 97.4] | 0.27 ± 0.08 | 3 |  | reference | 1.0 |" in markdown
+    assert float(records[0]["test/loss_mean"]) == pytest.approx(statistics.fmean(LOSS["dot"]))
 
 
 def test_each_configuration_gets_an_interval_and_a_verdict_against_the_best(cli_run):

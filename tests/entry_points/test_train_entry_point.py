@@ -23,6 +23,13 @@ def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
     assert record["status"] == "done"
     assert {"test/exact_match", "test/loss", "test_long/exact_match"} <= set(record["metrics"])
     assert Path(record["best_checkpoint"]).is_file()
+    # What each metric's class declares, for compare.py: fractions (× 100 there), rates above 0.
+    fraction = {"lower": 0.0, "upper": 1.0, "higher_is_better": True}
+    assert (
+        record["metric_ranges"]["test/exact_match"] == record["metric_ranges"]["test_long/bleu"] == fraction
+    )
+    assert record["metric_ranges"]["test/cer"] == {"lower": 0.0, "upper": None, "higher_is_better": False}
+    assert "test/loss" not in record["metric_ranges"]
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     assert (run_dir / "run_info.json").is_file()
     # The outcome of each test example, for paired comparisons: one batch of 16 per test split.
@@ -76,3 +83,4 @@ def test_cpu_trainer_and_resulting_checkpoint_evaluates_to_the_same_metrics(tmp_
     assert test_names
     for name in test_names:
         assert evaluated["metrics"][name] == pytest.approx(trained["metrics"][name], abs=1e-6), name
+        assert evaluated["metric_ranges"].get(name) == trained["metric_ranges"].get(name), name

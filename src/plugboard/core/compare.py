@@ -1,7 +1,9 @@
 """A leaderboard of one or more sweeps, best configuration first, or two configurations paired.
 
-Leaderboard: jobs that differ only by seed are grouped; each metric is shown as mean ± std over
-seeds (× 100), the ranking metric with its 95% interval (Student t over seeds), and each
+Leaderboard: jobs that differ only by seed are grouped; the ranking metric and every other test
+metric the jobs reported are shown as mean ± std over seeds (× 100 where the metric is declared a
+fraction, as torchmetrics' accuracies are; as logged otherwise), the ranking metric with its 95%
+interval (Student t over seeds, kept inside the metric's declared range), and each
 configuration is tested against the best (exact permutation test over seeds, Holm-corrected):
 better, worse, not distinguishable, or too few runs to tell. Writes leaderboard.md,
 leaderboard.csv and leaderboard.png into the first sweep dir. Works on a sweep still running:
@@ -29,10 +31,12 @@ from plugboard.core.analysis import (
     SweepNotFoundError,
     compare_paired,
     compare_with_reference,
+    declared_range,
     leaderboard,
     load_sweep,
     lower_is_better,
     markdown_table,
+    metrics_to_show,
     outcomes_of,
     plot_sweep,
     pool,
@@ -71,7 +75,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         dest="higher_is_better",
         action="store_false",
         default=None,
-        help="rank the smallest first (default: guessed from the name: loss, cer, wer, error go down)",
+        help="rank the smallest first (default: the monitor's mode, else what the metric declares, "
+        "else guessed from the name: loss, cer, wer, error go down)",
     )
     direction.add_argument(
         "--higher-is-better", dest="higher_is_better", action="store_true", help="rank the largest first"
@@ -80,8 +85,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--metrics",
         nargs="+",
         metavar="METRIC",
-        help="more metric columns, after --metric; those no job reported are left out "
-        "(default: the ranking metric on the other test splits, e.g. test_long/exact_match)",
+        help="only these metric columns, after --metric; those no job reported are left out "
+        "(default: every test metric the jobs reported, test_long/... too)",
     )
     parser.add_argument(
         "--alpha",
@@ -140,16 +145,11 @@ def compare_all(sweep_dirs: list[Path], args: argparse.Namespace, console: Conso
         raise SystemExit(
             f"compare.py: no job reported {args.metric!r}; the jobs report: {', '.join(reported)}"
         )
-    higher_is_better = args.higher_is_better
-    if higher_is_better is None:
-        higher_is_better = (
-            monitored_higher if monitored_higher is not None else not lower_is_better(args.metric)
-        )
+    higher_is_better = direction(args.higher_is_better, monitored_higher, jobs, args.metric)
     rows = leaderboard(jobs, args.metric, higher_is_better)
-    name = args.metric.split("/", 1)[-1]
-    other_splits = [m for m in reported if m.startswith("test") and m.split("/", 1)[-1] == name]
-    metrics = [args.metric, *(m for m in args.metrics or other_splits if m != args.metric and m in reported)]
+    metrics = metrics_to_show(args.metric, reported)
     if args.metrics:
+        metrics = [args.metric, *(m for m in args.metrics if m != args.metric and m in reported)]
         for metric in sorted(set(args.metrics) - set(reported)):
             console.print(f"No job reported {metric}: left out.")
     reference = 0
@@ -183,6 +183,15 @@ def ranking_metric(jobs: list, reported: list[str], chosen: str | None) -> tuple
         return ("test/loss" if "test/loss" in reported else "val/loss"), False
     on_test = "test/" + monitor["metric"].split("/", 1)[-1]
     return (on_test if on_test in reported else monitor["metric"]), higher
+
+
+def direction(chosen: bool | None, monitored: bool | None, jobs: list, metric: str) -> bool:
+    """Whether higher is better: as chosen on the command line, else the monitor's mode, else as
+    the metric declares it (torchmetrics' `higher_is_better`), else guessed from its name."""
+    for higher in (chosen, monitored, declared_range(jobs, metric).higher_is_better):
+        if higher is not None:
+            return higher
+    return not lower_is_better(metric)
 
 
 def compare_two(paths: list[Path], selections: list[str], args: argparse.Namespace, console: Console) -> None:

@@ -15,6 +15,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     from plugboard.core.checkpoints.rebuild import rebuild
     from plugboard.core.config.instantiate import instantiate_named, instantiate_trainer
+    from plugboard.core.job.declared_ranges import declared_ranges
+    from plugboard.core.job.record import RANGES_KEY
 
     rebuilt = rebuild(cfg.ckpt_path, data=cfg.get("data"), paths=cfg.paths)
     L.seed_everything(rebuilt.config.seed, workers=True)
@@ -26,7 +28,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
         cfg.trainer, logger=instantiate_named(cfg.get("logger")) or False
     )
     trainer.test(rebuilt.model, datamodule=rebuilt.datamodule)
-    return {name: float(value) for name, value in trainer.callback_metrics.items()}
+    metrics = {name: float(value) for name, value in trainer.callback_metrics.items()}
+    return {**metrics, RANGES_KEY: declared_ranges(rebuilt.model, metrics)}
 
 
 @entry_point("eval")

@@ -39,6 +39,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
         instantiate_trainer,
     )
     from plugboard.core.handoff import data_metadata, describe, instantiate_with_metadata
+    from plugboard.core.job.declared_ranges import declared_ranges
+    from plugboard.core.job.record import RANGES_KEY
     from plugboard.core.job.run_dir import describe_resumed_run
 
     config = OmegaConf.to_container(cfg, resolve=True)
@@ -93,6 +95,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)
         metrics.update(_as_floats(trainer.callback_metrics))
     metrics["best_checkpoint"] = str(best_path) if best_path else None
+    metrics[RANGES_KEY] = declared_ranges(model, metrics)
     return metrics
 
 

@@ -22,11 +22,13 @@ TokenIds = Sequence[int]
 
 
 class _ErrorRate(Metric):
-    """`errors / total`, both summed states (so exact under DDP); subclasses say what they count."""
+    """`errors / total`, both summed states (so exact under DDP); subclasses say what they count
+    and the range it lies in (`plot_upper_bound`: compare.py shows a [0, 1] rate × 100)."""
 
     is_differentiable = False
     higher_is_better = False
     full_state_update = False
+    plot_lower_bound = 0.0
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -39,6 +41,8 @@ class _ErrorRate(Metric):
 
 class SequenceErrorRate(_ErrorRate):
     """Share of outputs equal to none of their references: the word error rate (WER) of G2P."""
+
+    plot_upper_bound = 1.0
 
     def update(self, predictions: Sequence[TokenIds], references: Sequence[Sequence[TokenIds]]) -> None:
         """predictions: one id list per example; references: the accepted id lists of each example."""
@@ -55,6 +59,7 @@ class ClosestReferenceErrorRate(_ErrorRate):
     Summed over outputs before dividing (corpus level, as torchmetrics' CER), so long words
     weigh more than short ones. The closest reference is the one needing fewest edits; among
     equally close ones the longest, which gives the output the lowest rate it can claim.
+    Insertions count as edits, so an output longer than its reference can score above 1.
     """
 
     def update(self, predictions: Sequence[TokenIds], references: Sequence[Sequence[TokenIds]]) -> None:

@@ -4,7 +4,7 @@
   Flattering: the model always sees the gold prefix.
 - exact_match: share of free-running decoded outputs equal to the target, `<eos>` included.
 - cer: edit distance over tokens divided by the length of `target` (the character error rate
-  for character-level tasks).
+  for character-level tasks); above 1 when an output has more insertions than the target has tokens.
 - bleu: corpus BLEU-4 over tokens, smoothed so short outputs are not scored 0; 0-1 scale.
 - wer: share of outputs equal to none of the example's references (the word error rate of
   G2P); with one reference, 1 - exact_match.
@@ -12,6 +12,9 @@
   one reference, equal to cer. See reference_metrics.py.
 - cut_outputs: how many decoded outputs hit the length cap (`model.max_output_length`, or twice
   the input plus 10) before their `<eos>`: outputs that were cut, not finished.
+
+Each metric's class declares its range (torchmetrics' `plot_lower_bound`, `plot_upper_bound`):
+compare.py shows those bounded in [0, 1] × 100 and the others as logged.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class SequenceMetrics(nn.Module):
         classes, pad = len(vocabulary), vocabulary.pad_id
         self.token_accuracy = MulticlassAccuracy(classes, average="micro", ignore_index=pad)
         self.exact_match = MulticlassExactMatch(classes, ignore_index=pad)
-        self.cer = CharErrorRate()
+        self.cer = TokenErrorRate()
         self.bleu = BLEUScore(n_gram=4, smooth=True)
         self.wer = SequenceErrorRate()
         self.per = ClosestReferenceErrorRate()
@@ -78,6 +81,13 @@ class SequenceMetrics(nn.Module):
     def reset(self) -> None:
         for name in _NAMES:
             getattr(self, name).reset()
+
+
+class TokenErrorRate(CharErrorRate):
+    """torchmetrics' CER, declared unbounded above: its plot bound of 1 does not hold, insertions
+    take it past 1, and a leaderboard must not clip or scale it as a fraction."""
+
+    plot_upper_bound = None
 
 
 def cut_at_length_cap(predicted: torch.Tensor, eos_id: int) -> torch.Tensor:

@@ -26,6 +26,7 @@ from plugboard.core.analysis.leaderboard import (
     Row,
     leaderboard,
     lower_is_better,
+    metrics_to_show,
     problem_lines,
     row_labels,
     varying_keys,
@@ -33,6 +34,7 @@ from plugboard.core.analysis.leaderboard import (
 from plugboard.core.analysis.paired import PairedResult, compare_paired
 from plugboard.core.analysis.paired_tables import paired_markdown
 from plugboard.core.analysis.plots import plot_curves, plot_leaderboard, plot_sweep
+from plugboard.core.analysis.ranges import MetricRange, declared_range
 from plugboard.core.analysis.significance import Comparison, Verdicts, compare_with_reference
 from plugboard.core.analysis.sweep import Job, SweepNotFoundError, load_sweep, newest_sweep
 from plugboard.core.analysis.tables import markdown_table, table_records, write_csv
@@ -43,6 +45,7 @@ __all__ = [
     "Curve",
     "ExamplesError",
     "Job",
+    "MetricRange",
     "Outcomes",
     "PairedResult",
     "Row",
@@ -51,11 +54,13 @@ __all__ = [
     "compare_paired",
     "compare_with_reference",
     "curve_metric_for",
+    "declared_range",
     "leaderboard",
     "load_sweep",
     "lower_is_better",
     "markdown_table",
     "mean_curve",
+    "metrics_to_show",
     "newest_sweep",
     "outcomes_of",
     "paired_markdown",

@@ -12,7 +12,7 @@ from plugboard.core.analysis.paired import PairedResult
 from plugboard.core.analysis.paired_tables import PAIRED_HEADER, paired_cells, paired_notes, paired_title
 from plugboard.core.analysis.significance import Verdicts
 from plugboard.core.analysis.sweep import Job
-from plugboard.core.analysis.tables import header, table_cells, verdict_notes
+from plugboard.core.analysis.tables import header, metric_format, table_cells, verdict_notes
 
 VERDICT_STYLES = {"better": "green", "worse": "red"}
 
@@ -26,11 +26,13 @@ def print_leaderboard(
     verdicts: Verdicts | None = None,
 ) -> None:
     direction = "higher" if higher_is_better else "lower"
-    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds, × {SCALE}")
     columns = header(rows, metrics, verdicts)
+    scaled = f"; (%): a fraction × {SCALE}" if any(column.endswith(" (%)") for column in columns) else ""
+    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds{scaled}")
+    headings = {metric_format(rows, metric).heading for metric in metrics}
     for column in columns:
         left = column in ("verdict", *(key for key in rows[0].configuration)) if rows else False
-        table.add_column(column, justify="left" if left else "right", no_wrap=column in metrics)
+        table.add_column(column, justify="left" if left else "right", no_wrap=column in headings)
     for cells in table_cells(rows, metrics, verdicts):
         # Text: override values are not rich markup.
         table.add_row(*(Text(cell, style=VERDICT_STYLES.get(cell, "")) for cell in cells))

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plugboard.core.analysis.curves import last_logged_epoch
+from plugboard.core.analysis.ranges import MetricRange, declared_range
 from plugboard.core.analysis.sweep import Job
 
-SCALE = 100
+SCALE = 100  # what a declared fraction is shown × (see ranges.py)
 # Overrides that do not make a configuration: the seed, and where a job's files went.
 IGNORED_OVERRIDES = ("seed",)
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "paths.")
@@ -44,10 +45,14 @@ class Row:
         return statistics.stdev(values) if len(values) > 1 else None
 
     def interval(self, metric: str, level: float = 0.95) -> tuple[float, float] | None:
-        """The Student-t interval of the mean over seeds (see `significance.py` for why t)."""
+        """The Student-t interval of the mean over seeds (see `significance.py` for why t), kept
+        inside the range the metric declares: an accuracy's interval never goes below 0."""
         from plugboard.core.analysis.significance import t_interval
 
-        return t_interval(self.values(metric), level)
+        return self.declared_range(metric).clip(t_interval(self.values(metric), level))
+
+    def declared_range(self, metric: str) -> MetricRange:
+        return declared_range(self.jobs, metric)
 
     def minutes(self) -> float | None:
         durations = [job.duration_s for job in self.jobs if job.duration_s is not None]
@@ -72,9 +77,12 @@ def configuration_of(job: Job) -> tuple[tuple[str, str], ...]:
 def leaderboard(jobs: Iterable[Job], metric: str, higher_is_better: bool | None = None) -> list[Row]:
     """One row per configuration of the finished jobs, best mean of `metric` first.
 
-    `higher_is_better=None` guesses the direction from the metric's name; rows without the
-    metric come last.
+    `higher_is_better=None`: as the metric declares it, else guessed from its name; rows without
+    the metric come last.
     """
+    jobs = list(jobs)
+    if higher_is_better is None:
+        higher_is_better = declared_range(jobs, metric).higher_is_better
     if higher_is_better is None:
         higher_is_better = not lower_is_better(metric)
     groups: dict[tuple, list[Job]] = defaultdict(list)
@@ -88,6 +96,19 @@ def leaderboard(jobs: Iterable[Job], metric: str, higher_is_better: bool | None 
         return math.inf if mean is None else -mean if higher_is_better else mean
 
     return sorted(rows, key=badness)  # stable: ties keep job order
+
+
+def metrics_to_show(ranking: str, reported: Iterable[str]) -> list[str]:
+    """`ranking` first, then every other metric of a test split (test/..., test_long/...): the
+    ranking metric's name on the other splits, then the other names alphabetically, each name's
+    splits together, the `test` split first."""
+
+    def order(metric: str) -> tuple:
+        split, _, name = metric.rpartition("/")
+        return (name != ranking.rpartition("/")[2], name, split != "test", split)
+
+    tested = {metric for metric in reported if metric.startswith("test") and metric != ranking}
+    return [ranking, *sorted(tested, key=order)]
 
 
 def varying_keys(rows: list[Row]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from plugboard.core.analysis.curves import curve_metric_for, mean_curve, read_curve
 from plugboard.core.analysis.leaderboard import SCALE, Row, row_labels
+from plugboard.core.analysis.ranges import declared_range
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,11 +33,12 @@ def plot_sweep(rows: list[Row], metric: str, curve_metric: str | None = None) ->
 def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
     """A bar per configuration (best on top) at the mean over seeds, ± std, each seed a dot."""
     ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
+    scale, label = _scale(rows, metric)
     for position, row in enumerate(rows):
-        values = [value * SCALE for value in row.values(metric)]
+        values = [value * scale for value in row.values(metric)]
         if not values:
             continue
-        colour, mean, std = f"C{position % 10}", row.mean(metric) * SCALE, (row.std(metric) or 0.0) * SCALE
+        colour, mean, std = f"C{position % 10}", row.mean(metric) * scale, (row.std(metric) or 0.0) * scale
         ax.barh(position, mean, color=colour, alpha=0.35)
         ax.errorbar(mean, position, xerr=std, fmt="o", color=colour, capsize=4)
         offsets = (
@@ -45,7 +47,7 @@ def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Fi
         ax.scatter(values, [position + offset for offset in offsets], s=14, color="black", zorder=3)
     ax.set_yticks(range(len(rows)), row_labels(rows))
     ax.invert_yaxis()
-    ax.set_xlabel(f"{metric} × {SCALE}")
+    ax.set_xlabel(label)
     ax.set_title("mean ± std over seeds (dots: seeds)", fontsize="medium")
     if not rows:
         ax.text(0.5, 0.5, "no finished jobs yet", transform=ax.transAxes, ha="center", va="center")
@@ -55,26 +57,33 @@ def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Fi
 def plot_curves(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
     """`metric` (a validation metric) over training: the mean over seeds, shaded from min to max."""
     ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
-    x_name = "epoch"
+    x_name, (scale, y_label) = "epoch", _scale(rows, metric)
     for position, (row, label) in enumerate(zip(rows, row_labels(rows), strict=True)):
         curves = [curve for curve in (read_curve(job.path, metric) for job in row.jobs) if curve]
         if not curves:
             continue
         curve = mean_curve(curves)
         x_name, colour = curve.x_name, f"C{position % 10}"
-        mean = [value * SCALE for value in curve.y]
+        mean = [value * scale for value in curve.y]
         ax.plot(curve.x, mean, color=colour, label=f"{label} (n={len(curves)})")
         if len(curves) > 1:
-            low, high = [v * SCALE for v in curve.low], [v * SCALE for v in curve.high]
+            low, high = [v * scale for v in curve.low], [v * scale for v in curve.high]
             ax.fill_between(curve.x, low, high, color=colour, alpha=0.2, linewidth=0)
     if ax.lines:
         ax.legend(fontsize="small")
     else:
         ax.text(0.5, 0.5, f"no CSV logs with {metric}", transform=ax.transAxes, ha="center", va="center")
     ax.set_xlabel(x_name)
-    ax.set_ylabel(f"{metric} × {SCALE}")
+    ax.set_ylabel(y_label)
     ax.set_title("validation curves (mean over seeds, band: min to max)", fontsize="medium")
     return ax.figure
+
+
+def _scale(rows: list[Row], metric: str) -> tuple[float, str]:
+    """× 100 for a metric the runs declared a fraction, as in the tables; as logged otherwise."""
+    if declared_range((job for row in rows for job in row.jobs), metric).is_fraction:
+        return SCALE, f"{metric} × {SCALE}"
+    return 1, metric
 
 
 def _new_figure(width: float, rows: int) -> Figure:

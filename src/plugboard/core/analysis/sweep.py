@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from plugboard.core.analysis.ranges import RANGES_KEY, MetricRange, parse_ranges
+
 # Written by plugboard.core.job.record, which is not imported here because it pulls in Lightning.
 METRICS_FILE = "metrics.json"
 OVERRIDES_FILE = ".hydra/overrides.yaml"
@@ -38,6 +40,8 @@ class Job:
     duration_s: float | None = None
     # What the run was judged by: {"metric": "val/exact_match", "mode": "max"} (configs' `monitor`).
     monitor: dict[str, str] | None = None
+    # What each metric declares: its bounds and direction (see `ranges.py`); empty in older runs.
+    metric_ranges: dict[str, MetricRange] = field(default_factory=dict)
 
     @property
     def seed(self) -> str | None:
@@ -92,6 +96,7 @@ def read_job(job_dir: Path, name: str | None = None) -> Job:
         error=record["error"],
         duration_s=record["duration_s"],
         monitor=record["monitor"],
+        metric_ranges=record["metric_ranges"],
     )
 
 
@@ -133,6 +138,7 @@ def _parse_record(text: str) -> dict[str, Any]:
         "metrics": {name: float(value) for name, value in metrics.items() if _is_number(value)},
         "error": str(record["error"]) if record.get("error") else None,
         "duration_s": float(duration) if _is_number(duration) else None,
+        "metric_ranges": parse_ranges(record.get(RANGES_KEY)),
     }
 
 

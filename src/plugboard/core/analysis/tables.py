@@ -1,21 +1,52 @@
 """The leaderboard as cells (for the screen and markdown) and as raw records (for CSV and notebooks).
 
-Cells show every metric as mean ± std over seeds, × 100 (an exact match of 0.812 reads 81.2), the
-ranking metric also with its confidence interval; with comparisons, the Holm-corrected p against
-the reference and a verdict in words. The CSV keeps the raw values.
+Cells show every metric as mean ± std over seeds, the ranking metric also with its confidence
+interval; with comparisons, the Holm-corrected p against the reference and a verdict in words.
+A metric the runs declared a fraction is shown × 100 and headed so (an exact match of 0.812
+reads 81.2 under "test/exact_match (%)"); any other is shown as logged, to three significant
+digits of the column's largest mean (a loss of 0.4123 reads 0.412). The CSV keeps the raw values.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from plugboard.core.analysis.leaderboard import SCALE, Row, problem_lines, varying_keys
+from plugboard.core.analysis.ranges import declared_range
 from plugboard.core.analysis.significance import Comparison, Verdicts
 from plugboard.core.analysis.sweep import Job
 
 REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class MetricFormat:
+    """How one metric's column reads: its heading, and its numbers scaled and rounded alike."""
+
+    metric: str
+    scale: float = 1
+    decimals: int = 3
+
+    @property
+    def heading(self) -> str:
+        return f"{self.metric} (%)" if self.scale == SCALE else self.metric
+
+    def number(self, value: float) -> str:
+        return f"{value * self.scale:.{self.decimals}f}"
+
+
+def metric_format(rows: list[Row], metric: str) -> MetricFormat:
+    """× 100 with one decimal for a declared fraction; otherwise three significant digits of the
+    column's largest mean, the same decimals in every row so that they line up."""
+    if declared_range((job for row in rows for job in row.jobs), metric).is_fraction:
+        return MetricFormat(metric, SCALE, 1)
+    means = [abs(mean) for row in rows if (mean := row.mean(metric))]
+    largest = max(means, default=1.0)
+    return MetricFormat(metric, 1, max(0, min(6, 2 - math.floor(math.log10(largest)))))
 
 
 def interval_header(verdicts: Verdicts | None) -> str:
@@ -23,7 +54,8 @@ def interval_header(verdicts: Verdicts | None) -> str:
 
 
 def header(rows: list[Row], metrics: list[str], verdicts: Verdicts | None = None) -> list[str]:
-    columns = ["#", *varying_keys(rows), metrics[0], interval_header(verdicts), *metrics[1:], "n"]
+    headings = [metric_format(rows, metric).heading for metric in metrics]
+    columns = ["#", *varying_keys(rows), headings[0], interval_header(verdicts), *headings[1:], "n"]
     if verdicts is not None:
         columns += ["p (Holm)", "verdict"]
     return [*columns, "min/run"]
@@ -32,26 +64,27 @@ def header(rows: list[Row], metrics: list[str], verdicts: Verdicts | None = None
 def table_cells(rows: list[Row], metrics: list[str], verdicts: Verdicts | None = None) -> list[list[str]]:
     """One list of cells per row, in the order of `header`."""
     keys, level = varying_keys(rows), 1 - _alpha(verdicts)
+    first, *others = (metric_format(rows, metric) for metric in metrics)
     table = []
     for index, row in enumerate(rows):
         cells = [str(index + 1), *(row.configuration.get(key, "") for key in keys)]
-        cells += [format_cell(row, metrics[0]), format_interval(row.interval(metrics[0], level))]
-        cells += [*(format_cell(row, metric) for metric in metrics[1:]), str(row.n)]
+        cells += [format_cell(row, first), format_interval(row.interval(first.metric, level), first)]
+        cells += [*(format_cell(row, form) for form in others), str(row.n)]
         if verdicts is not None:
             cells += [format_p(verdicts.comparisons[index]), verdict_of(verdicts, index)]
         table.append([*cells, format_minutes(row)])
     return table
 
 
-def format_cell(row: Row, metric: str) -> str:
-    mean, std = row.mean(metric), row.std(metric)
+def format_cell(row: Row, form: MetricFormat) -> str:
+    mean, std = row.mean(form.metric), row.std(form.metric)
     if mean is None:
         return "–"
-    return f"{mean * SCALE:.1f}" if std is None else f"{mean * SCALE:.1f} ± {std * SCALE:.1f}"
+    return form.number(mean) if std is None else f"{form.number(mean)} ± {form.number(std)}"
 
 
-def format_interval(interval: tuple[float, float] | None) -> str:
-    return "–" if interval is None else f"[{interval[0] * SCALE:.1f}, {interval[1] * SCALE:.1f}]"
+def format_interval(interval: tuple[float, float] | None, form: MetricFormat) -> str:
+    return "–" if interval is None else f"[{form.number(interval[0])}, {form.number(interval[1])}]"
 
 
 def format_p(comparison: Comparison | None) -> str:

@@ -3,6 +3,7 @@
 entry.py        entry_point: the one decorator around hydra.main (quick --help)
 run.py          run_job: config check, run record, user errors, sweep behaviour; objective
 record.py       metrics.json and run_info.json, the job's record for people and compare.py
+declared_ranges.py what each logged metric's torchmetrics class declares (range, direction)
 run_dir.py      the one dir a job writes into: named, claimed, agreed by every process
 run_files.py    every write into a run dir: no link followed, temporary file + rename
 run_lock.py     one writer per run dir: a lock with its holder's record and heartbeat

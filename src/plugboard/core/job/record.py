@@ -17,6 +17,8 @@ from plugboard.core.job.run_files import read_plain_text, write_text
 from plugboard.core.paths import PROJECT_ROOT
 
 METRICS_FILE = "metrics.json"
+# Per metric, the range and direction its class declares (plugboard.core.job.declared_ranges).
+RANGES_KEY = "metric_ranges"
 RUN_INFO_FILE = "run_info.json"
 STARTED = "started"  # seconds since the epoch, in run_info.json
 LIBRARIES = ("torch", "lightning", "hydra-core", "omegaconf", "torchmetrics")

@@ -43,7 +43,7 @@ from plugboard.core.job.device_pool import device_for_this_job
 from plugboard.core.job.extras import apply_extras
 from plugboard.core.job.launch import command_line_of_this_job
 from plugboard.core.job.logs import get_logger, route_lightning_logs
-from plugboard.core.job.record import read_metrics, write_metrics, write_run_info
+from plugboard.core.job.record import RANGES_KEY, read_metrics, write_metrics, write_run_info
 from plugboard.core.job.run_files import RunDirError, cannot_write
 from plugboard.core.job.run_lock import RunDirBusy, one_writer, take
 
@@ -139,7 +139,10 @@ def _run_and_record(
     finally:
         _finish_wandb()
 
-    record("done", metrics, best_checkpoint=metrics.pop("best_checkpoint", None))
+    details = {"best_checkpoint": metrics.pop("best_checkpoint", None)}
+    if RANGES_KEY in metrics:
+        details[RANGES_KEY] = metrics.pop(RANGES_KEY)
+    record("done", metrics, **details)
     log.info(f"Metrics written to {output_dir / 'metrics.json'}")
     return metrics
 
