@@ -42,6 +42,22 @@ def test_fast_dev_run_leaves_metrics_and_a_checkpoint(tmp_path: Path):
         assert all((line["cer"] == 0) == line["correct"] for line in examples)
 
 
+def test_the_test_table_shows_each_split_under_its_own_loader(tmp_path: Path):
+    """Lightning's table has a column per test loader: a split's metrics only in its own column."""
+    result = run_entry_point("train.py", ["debug=fdr", *TINY], tmp_path, COLUMNS="160")
+    assert_succeeded(result)
+    lines = [line.replace("┃", "│") for line in result.stdout.splitlines()]
+    rows = [[cell.strip() for cell in line[1:-1].split("│")] for line in lines if line.count("│") == 4]
+    header, metrics = rows[0], rows[1:]  # the model summary above has more columns
+    assert header[1:] == ["DataLoader 0", "DataLoader 1"]
+    test, test_long = (
+        [row[1:] for row in metrics if row[0].startswith(prefix)] for prefix in ("test/", "test_long/")
+    )
+    assert len(test) >= 5 and len(test_long) == len(test)
+    assert all(zero and not one for zero, one in test), test
+    assert all(one and not zero for zero, one in test_long), test_long
+
+
 @pytest.mark.parametrize(
     ("logger", "expected"),
     [
