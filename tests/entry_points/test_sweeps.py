@@ -91,3 +91,20 @@ def test_a_failing_job_is_recorded_and_a_rerun_skips_the_jobs_done(tmp_path: Pat
     assert (done / "metrics.json").stat().st_mtime_ns == finished_at
     assert f"Skipping {done}" in rerun.stdout + rerun.stderr
     assert read_json(failed / "metrics.json")["status"] == "failed"  # ran again, failed again
+
+
+def test_a_sweep_over_folds_is_one_configuration_of_as_many_runs(tmp_path: Path):
+    """`data.fold` is a repetition, like `seed`: compare.py gives the folds one row, n = 3."""
+    sweep_dir = tmp_path / "folds"
+    folds = ["model=classifier", "data=labelled_tsv", "data.folds=3", "data.fold=0,1,2"]
+    overrides = ["-m", "debug=fdr", "extras.print_config=false", *folds, f"hydra.sweep.dir={sweep_dir}"]
+    assert_succeeded(run_entry_point("train.py", overrides, tmp_path))
+    reports = [read_json(job / "data_report.json")["splits"] for job in sweep_jobs(sweep_dir)]
+    sizes = [{split: report[split]["examples"] for split in ("train", "val", "test")} for report in reports]
+    assert sizes == [{"train": 240, "val": 120, "test": 40}] * 3  # a third each of the 360 outside test
+
+    assert_succeeded(run_script("compare.py", [str(sweep_dir), "--no-plot"]))
+    with open(sweep_dir / "leaderboard.csv", newline="") as file:
+        (row,) = csv.DictReader(file)
+    assert int(row["n"]) == 3 and "data.fold" not in row
+    assert "Intervals: Student t over folds" in (sweep_dir / "leaderboard.md").read_text()

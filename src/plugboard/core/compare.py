@@ -1,10 +1,11 @@
 """A leaderboard of one or more sweeps, best configuration first, or two configurations paired.
 
-Leaderboard: jobs that differ only by seed are grouped; the ranking metric and every other test
-metric the jobs reported are shown as mean ± std over seeds (× 100 where the metric is declared a
-fraction, as torchmetrics' accuracies are; as logged otherwise), the ranking metric with its 95%
-interval (Student t over seeds, kept inside the metric's declared range), and each
-configuration is tested against the best (exact permutation test over seeds, Holm-corrected):
+Leaderboard: jobs that differ only by seed or by fold (`data.fold` of a k-fold split) are
+grouped, a configuration's runs; the ranking metric and every other test metric the jobs reported
+are shown as mean ± std over its runs (× 100 where the metric is declared a fraction, as
+torchmetrics' accuracies are; as logged otherwise), the ranking metric with its 95% interval
+(Student t over the runs, kept inside the metric's declared range), and each configuration is
+tested against the best (exact permutation test over the runs, Holm-corrected):
 better, worse, not distinguishable, or too few runs to tell. Writes leaderboard.md,
 leaderboard.csv and leaderboard.png into the first sweep dir. Works on a sweep still running:
 jobs without metrics.json are listed as unfinished, and failed jobs with their error.

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from annotated_types import Ge
 
 from plugboard.core.errors import DataError, MissingFileError
 from plugboard.core.text_files import read_lines
 from plugboard.data.datamodule import Parts, PipelineDataModule
+from plugboard.data.folds import check_fold, split_shuffled
 from plugboard.data.pipeline.bounds import BadExamples
 from plugboard.data.pipeline.set_aside import NumberedExamples, listed
 
@@ -18,7 +21,9 @@ class TsvFileDataModule(PipelineDataModule):
     """One UTF-8 file of `<first><TAB><second>` lines, run through the pipeline and split by `seed`.
 
     The split is over distinct first columns (as tokens, after the pipeline), so an input never
-    appears in both training and evaluation; there is no `test_long` split. A family's TSV
+    appears in both training and evaluation; there is no `test_long` split. With `folds`, val is
+    fold `fold` of the groups outside the test split, which stays the one made without folds
+    (`plugboard.data.folds`); `val_fraction` then sizes no split. A family's TSV
     DataModule inherits from this and from its own DataModule, and names its two `columns` (for
     messages, e.g. "source", "target"), the `kind` of file and its `default_pipeline()`:
     `class TsvDataModule(TsvFileDataModule, Seq2SeqDataModule)`.
@@ -33,12 +38,15 @@ class TsvFileDataModule(PipelineDataModule):
         val_fraction: float = 0.1,
         test_fraction: float = 0.1,
         seed: int = 1234,
+        folds: Annotated[int, Ge(2)] | None = None,
+        fold: Annotated[int, Ge(0)] = 0,
         **loader_options: Any,
     ) -> None:
         super().__init__(**loader_options)
         if min(val_fraction, test_fraction) < 0 or val_fraction + test_fraction >= 1:
             raise ValueError("Need val_fraction >= 0, test_fraction >= 0 and their sum below 1.")
-        self.path, self.seed = Path(path), seed
+        check_fold(folds, fold)
+        self.path, self.seed, self.folds, self.fold = Path(path), seed, folds, fold
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
 
     def describe(self) -> str:
@@ -56,7 +64,8 @@ class TsvFileDataModule(PipelineDataModule):
         for example in parts["file"]:
             groups.setdefault(tuple(example[0]), []).append(example)
         what = f"distinct {self.columns[0]}s in {self.path}"
-        return split_groups(groups, self.seed, self.val_fraction, self.test_fraction, what)
+        fractions = (self.val_fraction, self.test_fraction)
+        return split_groups(groups, self.seed, *fractions, what, self.folds, self.fold)
 
 
 def read_two_columns(
@@ -133,11 +142,18 @@ def _refusal(
 
 
 def split_groups(
-    groups: dict[Any, list[Any]], seed: int, val_fraction: float, test_fraction: float, what: str
+    groups: dict[Any, list[Any]],
+    seed: int,
+    val_fraction: float,
+    test_fraction: float,
+    what: str,
+    folds: int | None = None,
+    fold: int = 0,
 ) -> dict[str, list[Any]]:
     """Seeded val/test/train parts of `groups` (examples sharing a key, e.g. the same source text,
     stay in one split, so no test input was seen in training); `what` names the keys in the
-    error ("distinct sources in data/x.tsv")."""
+    error ("distinct sources in data/x.tsv"). With `folds`, val and train are fold `fold` of the
+    groups outside the same test split (`plugboard.data.folds`)."""
     shuffled = list(groups.values())
     random.Random(seed).shuffle(shuffled)
     val_count = round(len(shuffled) * val_fraction)
@@ -147,9 +163,5 @@ def split_groups(
             f"Only {len(shuffled)} {what}: too few to leave any for training. Add lines or lower "
             "data.val_fraction / data.test_fraction."
         )
-    parts = {
-        "val": shuffled[:val_count],
-        "test": shuffled[val_count : val_count + test_count],
-        "train": shuffled[val_count + test_count :],
-    }
+    parts = split_shuffled(shuffled, val_count, test_count, folds, fold)
     return {split: [example for group in part for example in group] for split, part in parts.items()}

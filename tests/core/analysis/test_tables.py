@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 from helpers import require
 
-from plugboard.core.analysis import Job, MetricRange, leaderboard, markdown_table, metrics_to_show, write_csv
+from plugboard.core.analysis import (
+    Job,
+    MetricRange,
+    compare_with_reference,
+    leaderboard,
+    markdown_table,
+    metrics_to_show,
+    write_csv,
+)
 from plugboard.core.analysis.sweep import read_job
 
 require("scipy")
@@ -144,3 +152,46 @@ def test_jobs_that_disagree_about_a_metric_declare_nothing():
     jobs[1].metric_ranges["test/acc"] = MetricRange(0.0, 100.0, True)
     header, _, row = markdown_rows(jobs, ["test/acc"])
     assert "test/acc (%)" not in header and "| 0.850 ± 0.071 |" in row
+
+
+def jobs_over(repetitions: list[dict[str, str]], hidden: str, accuracies: list[float]) -> list[Job]:
+    """One job per repetition (its seed and fold overrides) of the configuration `model/hidden`."""
+    return [
+        Job(
+            Path(f"{hidden}-{index}"),
+            f"{hidden}-{index}",
+            {**overrides, "model/hidden": hidden},
+            "done",
+            {"test/acc": acc},
+        )
+        for index, (overrides, acc) in enumerate(zip(repetitions, accuracies, strict=True))
+    ]
+
+
+def notes_of(jobs: list[Job]) -> list[str]:
+    rows = leaderboard(jobs, "test/acc", True)
+    table = markdown_table(rows, ["test/acc"], jobs, compare_with_reference(rows, "test/acc", True))
+    return [line for line in table.splitlines() if line.startswith("- ")]
+
+
+def test_folds_are_grouped_like_seeds_and_the_notes_say_so():
+    folds = [{"data.folds": "3", "data.fold": str(fold)} for fold in range(3)]
+    jobs = jobs_over(folds, "16", [0.8, 0.9, 0.85]) + jobs_over(folds, "4", [0.5, 0.6, 0.55])
+    rows = leaderboard(jobs, "test/acc", True)
+    assert [(row.configuration, row.n) for row in rows] == [
+        ({"data.folds": "3", "model/hidden": "16"}, 3),
+        ({"data.folds": "3", "model/hidden": "4"}, 3),
+    ]
+    verdicts = notes_of(jobs)[0]
+    assert "exact permutation test over folds" in verdicts and "Intervals: Student t over folds" in verdicts
+    header = markdown_table(rows, ["test/acc"]).splitlines()[0]
+    assert "data.fold " not in header and "| n |" in header
+
+
+def test_a_single_configuration_says_what_its_interval_is_over():
+    seeds_and_folds = [{"seed": seed, "data.fold": fold} for seed in "12" for fold in "01"]
+    assert notes_of(jobs_over(seeds_and_folds, "16", [0.8, 0.9, 0.85, 0.8])) == [
+        "- Intervals: Student t over seeds and folds, 95%."
+    ]
+    seeds = [{"seed": seed} for seed in "123"]
+    assert notes_of(jobs_over(seeds, "16", [0.8, 0.9, 0.85])) == ["- Intervals: Student t over seeds, 95%."]

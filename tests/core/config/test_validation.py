@@ -63,6 +63,25 @@ def test_every_bad_value_is_listed_at_once_with_the_override_that_set_it(tmp_pat
     ]
 
 
+@pytest.mark.parametrize("data", ["reverse", "scan"])
+def test_folds_on_a_generated_or_fixed_split_are_refused_naming_the_datamodules_with_folds(
+    data: str, tmp_path: Path
+):
+    """A generated task's DataModule takes **kwargs, yet `folds` is refused before anything is built."""
+    folds, fold = problems_of([f"data={data}", "+data.folds=5", "+data.fold=0"], tmp_path)
+    assert folds.startswith("data.folds=5 is no parameter of plugboard.seq2seq.data.")
+    assert "data=tsv, tsv_cleaned, labelled_tsv, cmudict" in folds and fold.startswith("data.fold=0 is no")
+
+
+def test_fold_counts_are_judged_before_anything_is_built(tmp_path: Path):
+    overrides = ["model=classifier", "data=labelled_tsv", "data.folds=1", "data.fold=-1"]
+    problems = problems_of(overrides, tmp_path)
+    assert problems == [
+        "data.folds=1 must be an integer >= 2 or null, set by the command line (data.folds=1)",
+        "data.fold=-1 must be an integer >= 0, set by the command line (data.fold=-1)",
+    ]
+
+
 def test_a_bad_value_from_an_experiment_preset_names_the_preset(tmp_path: Path):
     (tmp_path / "experiment").mkdir()
     (tmp_path / "experiment" / "bad_preset.yaml").write_text(BAD_PRESET)

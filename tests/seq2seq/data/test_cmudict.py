@@ -79,6 +79,14 @@ def test_the_split_is_over_words_disjoint_and_fixed_by_the_seed():
     assert len(split_words(words, 0.05, 0.1, seed=1, max_words=100)["train"]) == 85
 
 
+def test_folds_split_the_words_outside_the_same_test_split():
+    words = [f"word{index}" for index in range(1000)]
+    folds = [split_words(words, 0.05, 0.1, seed=1, folds=4, fold=fold) for fold in range(4)]
+    assert all(split["test"] == split_words(words, 0.05, 0.1, seed=1)["test"] for split in folds)
+    validated = [word for split in folds for word in split["val"]]
+    assert len(validated) == len(set(validated)) == 900 and all(len(split["train"]) == 675 for split in folds)
+
+
 def many_words(tmp_path: Path, count: int = 200) -> Path:
     """`count` words, every third with a second pronunciation."""
     lines = []

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from plugboard.core.analysis.examples import Outcomes
-from plugboard.core.analysis.leaderboard import SCALE, Row, problem_lines
+from plugboard.core.analysis.leaderboard import SCALE, Row, problem_lines, repeated_over
 from plugboard.core.analysis.paired import PairedResult
 from plugboard.core.analysis.paired_tables import PAIRED_HEADER, paired_cells, paired_notes, paired_title
 from plugboard.core.analysis.significance import Verdicts
@@ -28,7 +28,8 @@ def print_leaderboard(
     direction = "higher" if higher_is_better else "lower"
     columns = header(rows, metrics, verdicts)
     scaled = f"; (%): a fraction × {SCALE}" if any(column.endswith(" (%)") for column in columns) else ""
-    table = Table(title=f"Ranked by {metrics[0]} ({direction} is better); mean ± std over seeds{scaled}")
+    title = f"Ranked by {metrics[0]} ({direction} is better); mean ± std over {repeated_over(rows)}"
+    table = Table(title=title + scaled)
     headings = {metric_format(rows, metric).heading for metric in metrics}
     for column in columns:
         left = column in ("verdict", *(key for key in rows[0].configuration)) if rows else False

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugboard.core.analysis.leaderboard import IGNORED_OVERRIDE_PREFIXES
+from plugboard.core.analysis.leaderboard import IGNORED_OVERRIDE_PREFIXES, IGNORED_OVERRIDES
 from plugboard.core.analysis.sweep import Job
 
 EXAMPLES_FILE = "test_examples.jsonl"
@@ -83,7 +83,7 @@ def outcomes_of(jobs: Sequence[Job], selection: str, split: str = "test") -> Out
 
 def select_jobs(jobs: Sequence[Job], selector: str) -> list[Job]:
     """The finished jobs whose overrides include every `key=value` of `selector` (space-separated),
-    which must all belong to one configuration (they may differ by seed only)."""
+    which must all belong to one configuration (they may differ by seed or fold only)."""
     wanted = dict(item.lstrip("+").partition("=")[::2] for item in selector.split())
     chosen = [
         job
@@ -105,7 +105,7 @@ def _configuration(job: Job) -> frozenset[tuple[str, str]]:
     return frozenset(
         (key, value)
         for key, value in job.overrides.items()
-        if key != "seed" and not key.startswith(IGNORED_OVERRIDE_PREFIXES)
+        if key not in IGNORED_OVERRIDES and not key.startswith(IGNORED_OVERRIDE_PREFIXES)
     )
 
 

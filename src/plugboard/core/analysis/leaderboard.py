@@ -1,4 +1,4 @@
-"""Jobs that differ only by seed, grouped into one row per configuration and ranked by a metric.
+"""Jobs that differ only by seed or fold, grouped into one row per configuration and ranked by a metric.
 
 The tables built from the rows are in `tables.py`, the statistics over seeds in `significance.py`.
 """
@@ -16,8 +16,10 @@ from plugboard.core.analysis.ranges import MetricRange, declared_range
 from plugboard.core.analysis.sweep import Job
 
 SCALE = 100  # what a declared fraction is shown × (see ranges.py)
-# Overrides that do not make a configuration: the seed, and where a job's files went.
-IGNORED_OVERRIDES = ("seed",)
+# Overrides that do not make a configuration: repetitions of it (the training seed, the fold of a
+# k-fold split, see plugboard.data.folds), and where a job's files went.
+REPETITIONS = {"seed": "seeds", "data.fold": "folds"}
+IGNORED_OVERRIDES = tuple(REPETITIONS)
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "paths.")
 # Name parts of metrics where lower is better (test/loss, val/cer, test/word_error ...).
 LOWER_IS_BETTER_WORDS = {"loss", "cer", "wer", "error", "perplexity", "ppl"}
@@ -72,6 +74,17 @@ def configuration_of(job: Job) -> tuple[tuple[str, str], ...]:
             if key not in IGNORED_OVERRIDES and not key.startswith(IGNORED_OVERRIDE_PREFIXES)
         )
     )
+
+
+def repeated_over(rows: list[Row]) -> str:
+    """What a row's runs repeat over, for the tables' notes: "seeds", "folds" or "seeds and folds"
+    (seeds when nothing varies, as a row of one run)."""
+    varied = [
+        words
+        for key, words in REPETITIONS.items()
+        if any(len({job.overrides.get(key) for job in row.jobs}) > 1 for row in rows)
+    ]
+    return " and ".join(varied) or "seeds"
 
 
 def leaderboard(jobs: Iterable[Job], metric: str, higher_is_better: bool | None = None) -> list[Row]:

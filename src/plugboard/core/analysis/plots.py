@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plugboard.core.analysis.curves import curve_metric_for, mean_curve, read_curve
-from plugboard.core.analysis.leaderboard import SCALE, Row, row_labels
+from plugboard.core.analysis.leaderboard import SCALE, Row, repeated_over, row_labels
 from plugboard.core.analysis.ranges import declared_range
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ def plot_sweep(rows: list[Row], metric: str, curve_metric: str | None = None) ->
 
 
 def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
-    """A bar per configuration (best on top) at the mean over seeds, ± std, each seed a dot."""
+    """A bar per configuration (best on top) at the mean over its runs (seeds or folds), ± std,
+    each run a dot."""
     ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
     scale, label = _scale(rows, metric)
     for position, row in enumerate(rows):
@@ -48,14 +49,14 @@ def plot_leaderboard(rows: list[Row], metric: str, ax: Axes | None = None) -> Fi
     ax.set_yticks(range(len(rows)), row_labels(rows))
     ax.invert_yaxis()
     ax.set_xlabel(label)
-    ax.set_title("mean ± std over seeds (dots: seeds)", fontsize="medium")
+    ax.set_title(f"mean ± std over {repeated_over(rows)} (dots: runs)", fontsize="medium")
     if not rows:
         ax.text(0.5, 0.5, "no finished jobs yet", transform=ax.transAxes, ha="center", va="center")
     return ax.figure
 
 
 def plot_curves(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
-    """`metric` (a validation metric) over training: the mean over seeds, shaded from min to max."""
+    """`metric` (a validation metric) over training: the mean over runs, shaded from min to max."""
     ax = ax or _new_figure(width=7, rows=len(rows)).add_subplot()
     x_name, (scale, y_label) = "epoch", _scale(rows, metric)
     for position, (row, label) in enumerate(zip(rows, row_labels(rows), strict=True)):
@@ -75,7 +76,7 @@ def plot_curves(rows: list[Row], metric: str, ax: Axes | None = None) -> Figure:
         ax.text(0.5, 0.5, f"no CSV logs with {metric}", transform=ax.transAxes, ha="center", va="center")
     ax.set_xlabel(x_name)
     ax.set_ylabel(y_label)
-    ax.set_title("validation curves (mean over seeds, band: min to max)", fontsize="medium")
+    ax.set_title(f"validation curves (mean over {repeated_over(rows)}, band: min to max)", fontsize="medium")
     return ax.figure
 
 

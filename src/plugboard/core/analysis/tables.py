@@ -1,7 +1,8 @@
 """The leaderboard as cells (for the screen and markdown) and as raw records (for CSV and notebooks).
 
-Cells show every metric as mean ± std over seeds, the ranking metric also with its confidence
-interval; with comparisons, the Holm-corrected p against the reference and a verdict in words.
+Cells show every metric as mean ± std over a configuration's runs (its seeds, or its folds), the
+ranking metric also with its confidence interval; with comparisons, the Holm-corrected p against
+the reference and a verdict in words.
 A metric the runs declared a fraction is shown × 100 and headed so (an exact match of 0.812
 reads 81.2 under "test/exact_match (%)"); any other is shown as logged, to three significant
 digits of the column's largest mean (a loss of 0.4123 reads 0.412). The CSV keeps the raw values.
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugboard.core.analysis.leaderboard import SCALE, Row, problem_lines, varying_keys
+from plugboard.core.analysis.leaderboard import SCALE, Row, problem_lines, repeated_over, varying_keys
 from plugboard.core.analysis.ranges import declared_range
 from plugboard.core.analysis.significance import Comparison, Verdicts
 from plugboard.core.analysis.sweep import Job
@@ -118,14 +119,17 @@ def markdown_table(
 
 
 def verdict_notes(rows: list[Row], verdicts: Verdicts | None) -> list[str]:
-    """What the verdicts were tested with, and why a verdict is "too few runs to tell"."""
-    if verdicts is None or not verdicts.tested:
+    """What the verdicts were tested with, and why a verdict is "too few runs to tell"; with nothing
+    to test (one row), what the interval is over."""
+    if verdicts is None or not rows:
         return []
-    labels, alpha = row_names(rows), verdicts.alpha
+    labels, alpha, runs = row_names(rows), verdicts.alpha, repeated_over(rows)
+    if not verdicts.tested:
+        return [f"Intervals: Student t over {runs}, {(1 - alpha) * 100:g}%."]
     notes = [
         f"Verdicts on {verdicts.metric} against {labels[verdicts.reference]}: exact permutation test "
-        f"over seeds, two-sided, Holm-corrected over {_count(verdicts.tested, 'comparison')}, at {alpha:g}. "
-        f"Intervals: Student t over seeds, {(1 - alpha) * 100:g}%."
+        f"over {runs}, two-sided, Holm-corrected over {_count(verdicts.tested, 'comparison')}, at {alpha:g}. "
+        f"Intervals: Student t over {runs}, {(1 - alpha) * 100:g}%."
     ]
     for label, comparison in zip(labels, verdicts.comparisons, strict=True):
         note = comparison.note(alpha) if comparison is not None else None

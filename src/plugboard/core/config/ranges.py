@@ -80,6 +80,15 @@ BY_NAME: dict[str, Any] = {
     "patience": Count,
 }
 
+# Keys a target takes only where its constructor names them, never through `**kwargs` (which a
+# DataModule hands on to the shared base, where they would fail later), with what to say instead.
+FOLDS = (
+    "k-fold splits are made by the DataModules that split a file themselves: data=tsv, tsv_cleaned, "
+    "labelled_tsv, cmudict, or one of your own whose constructor takes folds and fold; a generated "
+    "task or a fixed split (reverse, scan, dyck, ...) has none to cross-validate"
+)
+NAMED_ONLY: dict[str, str] = {"folds": FOLDS, "fold": FOLDS}
+
 # The keys an entry point reads itself; ranges of these names come from BY_NAME as well.
 RUN_KEYS: dict[str, Any] = {"task_name": str, "tags": list | None, "ckpt_path": str | None}
 ENTRY_POINT_KEYS: dict[str, dict[str, Any]] = {

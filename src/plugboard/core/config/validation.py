@@ -5,7 +5,8 @@ Hydra passes YAML values to constructors as they are, so `model.optimizer.lr=-1`
 composed config once and judges every value:
 
 - against the annotation of the parameter it feeds (the signature of the nearest `_target_`),
-  and a key that is no parameter of a target that takes no `**kwargs`;
+  and a key that is no parameter of a target that takes no `**kwargs` (or of any target, for the
+  keys of `ranges.NAMED_ONLY` such as `data.folds`);
 - against the ranges of `plugboard.core.config.ranges` (its table by parameter name, and any
   `Annotated[int, Ge(1)]` constraint in a constructor's own signature: how a model of your own
   declares its ranges);
@@ -34,7 +35,7 @@ from omegaconf.errors import MissingMandatoryValue
 from plugboard.core.config.annotation_judge import accepts, has_constraints, judgeable, must_be
 from plugboard.core.config.devices import device_problems, machine_problems
 from plugboard.core.config.provenance import Provenance
-from plugboard.core.config.ranges import ENTRY_POINT_KEYS, constraint_for
+from plugboard.core.config.ranges import ENTRY_POINT_KEYS, NAMED_ONLY, constraint_for
 from plugboard.core.errors import ConfigError
 from plugboard.core.job.logs import get_logger
 
@@ -131,10 +132,14 @@ def _check_node(node: DictConfig, prefix: str, problems: list[Problem]) -> None:
         except Exception as error:  # an interpolation that cannot be resolved
             problems.append(Problem(path, _raw(node, name), f"cannot be resolved: {error}"))
             continue
-        if parameters is not None and name not in parameters.names and not parameters.takes_any:
-            takes = ", ".join(sorted(parameters.names)[:SHOWN_PARAMETERS])
-            problems.append(Problem(path, plain, f"is no parameter of {target} (it takes {takes})"))
-            continue
+        if parameters is not None and name not in parameters.names:
+            if name in NAMED_ONLY:
+                problems.append(Problem(path, plain, f"is no parameter of {target}: {NAMED_ONLY[name]}"))
+                continue
+            if not parameters.takes_any:
+                takes = ", ".join(sorted(parameters.names)[:SHOWN_PARAMETERS])
+                problems.append(Problem(path, plain, f"is no parameter of {target} (it takes {takes})"))
+                continue
         if isinstance(value, DictConfig):
             _check_node(value, f"{path}.", problems)
             continue

@@ -11,11 +11,14 @@ import random
 import re
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from annotated_types import Ge
 
 from plugboard.core.errors import ConfigError, DataError, MissingFileError
 from plugboard.core.job.logs import get_logger
 from plugboard.core.text_files import read_lines
+from plugboard.data.folds import check_fold, split_shuffled
 from plugboard.data.pipeline import DropDuplicates, KeepMatching, Lowercase, Step, Tokenize
 from plugboard.data.pipeline.set_aside import NumberedExamples
 from plugboard.seq2seq.data.datamodule import MultiReferenceExample, Seq2SeqDataModule
@@ -42,7 +45,9 @@ class CmudictDataModule(Seq2SeqDataModule):
     per word, the first pronunciation as `target` and all of them as references, so `wer` counts
     a word wrong only when the output matches none. Published figures use the "2007 split", which
     the package does not ship; this is a seeded random split over words (5% val, 5% test by
-    default), so compare with them loosely.
+    default), so compare with them loosely. With `folds`, val is fold `fold` of the words outside
+    that test split, which is kept as it is (`plugboard.data.folds`); `val_fraction` then sizes no
+    split.
     """
 
     def __init__(
@@ -52,6 +57,8 @@ class CmudictDataModule(Seq2SeqDataModule):
         max_words: int | None = None,
         seed: int = 1234,
         path: str | Path | None = None,
+        folds: Annotated[int, Ge(2)] | None = None,
+        fold: Annotated[int, Ge(0)] = 0,
         **loader_options: Any,
     ) -> None:
         super().__init__(**loader_options)
@@ -65,7 +72,8 @@ class CmudictDataModule(Seq2SeqDataModule):
                 f"data.max_words={max_words} leaves no word for some split: use null (every word) "
                 "or a number such as 5000 for a quick run."
             )
-        self.max_words, self.seed = max_words, seed
+        check_fold(folds, fold)
+        self.max_words, self.seed, self.folds, self.fold = max_words, seed, folds, fold
         self.val_fraction, self.test_fraction = val_fraction, test_fraction
         self.path = Path(path) if path is not None else None
 
@@ -86,8 +94,9 @@ class CmudictDataModule(Seq2SeqDataModule):
 
     def arrange(self, parts: dict[str, list[Example]]) -> dict[str, list[Example | MultiReferenceExample]]:
         pronunciations = by_word(parts["dictionary"])
+        fractions = (self.val_fraction, self.test_fraction)
         words = split_words(
-            sorted(pronunciations), self.val_fraction, self.test_fraction, self.seed, self.max_words
+            sorted(pronunciations), *fractions, self.seed, self.max_words, self.folds, self.fold
         )
         log.info(
             f"CMUdict: {len(pronunciations)} words ({sum(map(len, pronunciations.values()))} "
@@ -105,19 +114,23 @@ class CmudictDataModule(Seq2SeqDataModule):
 
 
 def split_words(
-    words: list[str], val_fraction: float, test_fraction: float, seed: int, max_words: int | None = None
+    words: list[str],
+    val_fraction: float,
+    test_fraction: float,
+    seed: int,
+    max_words: int | None = None,
+    folds: int | None = None,
+    fold: int = 0,
 ) -> dict[str, list[str]]:
-    """Disjoint train/val/test word lists; the same words and seed always give the same split."""
+    """Disjoint train/val/test word lists; the same words and seed always give the same split.
+    With `folds`, val is fold `fold` of the words outside the same test split."""
     shuffled = list(words)
     random.Random(seed).shuffle(shuffled)
     shuffled = shuffled[:max_words]
     val_count = max(1, round(len(shuffled) * val_fraction))
     test_count = max(1, round(len(shuffled) * test_fraction))
-    return {
-        "train": shuffled[val_count + test_count :],
-        "val": shuffled[:val_count],
-        "test": shuffled[val_count : val_count + test_count],
-    }
+    split = split_shuffled(shuffled, val_count, test_count, folds, fold)
+    return {"train": split["train"], "val": split["val"], "test": split["test"]}
 
 
 def by_word(entries: list[Example]) -> Pronunciations:
