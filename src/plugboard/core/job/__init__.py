@@ -16,6 +16,7 @@ extras.py       configs/extras: warnings off, the config tree printed and saved
 compile_cache.py torch.compile's cache under the project; what each job read from it or compiled
 optuna_trial.py the Optuna study a sweep and its jobs share (trial number, storage, pruning)
 scheduler_polls.py a SLURM sweep's repeated sacct warning said once
+sweep_outcome.py what a cluster sweep's jobs ended as, said when the sweep ends
 """
 
 from plugboard.core.job.entry import entry_point
