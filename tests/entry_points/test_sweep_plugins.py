@@ -8,6 +8,11 @@ in test_optuna_sweeper.py.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -142,6 +147,52 @@ def test_launcher_runs_two_jobs_in_parallel(tmp_path: Path, option: str):
         job_overrides = OmegaConf.load(sweep_dir / job / ".hydra" / "overrides.yaml")
         attention_by_job[job] = next(o for o in job_overrides if o.startswith("model/attention="))
     assert sorted(attention_by_job.values()) == ["model/attention=dot", "model/attention=none"]
+
+
+# About 40 s on 2 cores: a Ray head started as a user starts one, then a sweep sent to it.
+@pytest.mark.slow
+def test_a_sweep_runs_on_a_running_ray_cluster(tmp_path: Path):
+    """`ray start --head` on this machine, as on a cluster's head node; the sweep joins it
+    (`hydra.launcher.ray.init.address=auto`), its two jobs run there, and `ray stop` ends it."""
+    require_plugin("hydra_ray_launcher")
+    ray = Path(sys.executable).with_name("ray")
+    port = free_port()
+    environment = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # Ray's socket paths must stay under 108 bytes: a short folder of its own, not pytest's.
+    sessions = tempfile.mkdtemp(prefix="ray-")
+    head = ["--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false", f"--temp-dir={sessions}"]
+    started = subprocess.run([str(ray), "start", *head], env=environment, capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr[-3000:]
+    try:
+        overrides = [
+            "-m",
+            "launcher=ray",
+            "hydra.launcher.ray.init.address=auto",  # the running cluster of this machine
+            "seed=1,2",
+            "debug=fdr",
+            *TINY,
+        ]
+        result = run_entry_point(
+            "train.py", overrides, tmp_path / "logs", timeout=600, RAY_USAGE_STATS_ENABLED="0"
+        )
+        assert_succeeded(result)
+        output = result.stdout + result.stderr
+        assert "Ray Launcher is launching 2 jobs" in output
+        assert "Connecting to existing Ray cluster at address: " in output and f":{port}..." in output
+    finally:
+        subprocess.run([str(ray), "stop", "--force"], env=environment, capture_output=True)
+        shutil.rmtree(sessions, ignore_errors=True)
+    sweep_dir = single_sweep_dir(tmp_path / "logs")
+    assert [read_json(sweep_dir / job / "metrics.json")["status"] for job in ("0", "1")] == ["done", "done"]
+    comparison = run_script("compare.py", [str(sweep_dir)])
+    assert_succeeded(comparison)
+    assert "2 done, 0 pruned, 0 failed" in comparison.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def sbatch_script(overrides: list[str], folder: Path) -> str:

@@ -10,6 +10,8 @@
   write none of the files rank 0 writes (`hydra.output_subdir`).
 - `${plugboard_devices_per_node:${trainer.devices}}`, `${plugboard_gpus_per_node:accelerator,devices}`:
   the trainer's device count as SLURM reserves it (configs/launcher/slurm.yaml).
+- `${plugboard_new_ray_only:${.address},2}`: the value when Ray starts an instance of its own
+  (address null), else null: `ray.init` refuses resources when it joins a running cluster.
 - `${plugboard_class_flag:attention,needs_equal_sizes,true}`: a boolean class attribute of the
   target of a sibling node (`attention` beside the node holding the key; False when the class
   has none; the last argument when there is no such sibling, e.g. a part's file loaded alone), so
@@ -86,6 +88,10 @@ def class_flag(sibling: str, attribute: str, default: bool, *, _parent_: Any) ->
     return bool(getattr(get_class(target), attribute, False))
 
 
+def new_ray_only(address: str | None, value: Any) -> Any:
+    return value if address is None else None
+
+
 RESOLVERS = {
     "plugboard_class_flag": class_flag,
     "plugboard_root": lambda: str(PROJECT_ROOT),
@@ -95,6 +101,7 @@ RESOLVERS = {
     "plugboard_rank_zero_only": rank_zero_only,
     "plugboard_devices_per_node": devices_per_node,
     "plugboard_gpus_per_node": gpus_per_node,
+    "plugboard_new_ray_only": new_ray_only,
 }
 
 
