@@ -33,3 +33,9 @@ def test_each_job_not_done_is_named_with_the_first_line_of_its_error(tmp_path: P
     assert lines[1] == f"  job 1 failed: CUDA out of memory. ({tmp_path / '1'})"
     assert lines[2] == f"  job 2 unfinished: no record of its end ({tmp_path / '2'})"
     assert lines[3] == f"A failed job does not stop the sweep; `python compare.py {tmp_path}` lists them."
+
+
+def test_a_half_written_record_reads_as_unfinished_not_a_crash_at_the_end_of_the_sweep(tmp_path):
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / "metrics.json").write_text('{"status": "do')
+    assert sweep_outcome(tmp_path).splitlines()[0] == "The sweep ended: 1 unfinished."

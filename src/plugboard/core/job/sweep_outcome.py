@@ -28,7 +28,7 @@ def sweep_outcome(sweep_dir: str | Path) -> str:
         (path for path in Path(sweep_dir).iterdir() if path.is_dir() and path.name.isdigit()),
         key=lambda path: int(path.name),
     )
-    records = {job: read_metrics(job) or {"status": "unfinished"} for job in jobs}
+    records = {job: _record(job) for job in jobs}
     counts = Counter(record.get("status", "unfinished") for record in records.values())
     lines = [f"The sweep ended: {', '.join(f'{n} {status}' for status, n in sorted(counts.items()))}."]
     for job, record in records.items():
@@ -38,6 +38,15 @@ def sweep_outcome(sweep_dir: str | Path) -> str:
     if len(lines) > 1:
         lines.append(f"A failed job does not stop the sweep; `python compare.py {sweep_dir}` lists them.")
     return "\n".join(lines)
+
+
+def _record(job: Path) -> dict[str, Any]:
+    """The job's metrics.json; a missing or half-written one (a killed job) reads as unfinished."""
+    try:
+        record = read_metrics(job)
+    except (OSError, ValueError):
+        record = None
+    return record if isinstance(record, dict) else {"status": "unfinished"}
 
 
 class SayHowJobsEnded(Callback):
