@@ -66,8 +66,8 @@ def fail_stale_trials(study: optuna.Study, grace_period: float) -> list[int]:
         failed.append(trial.number)
     if failed:
         log.warning(
-            f"Trials {', '.join(map(str, failed))} recorded as failed: not heard from for "
-            f"{grace_period:g} s (hydra.sweeper.grace_period), their worker stopped"
+            f"Trial{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))} recorded as failed: not "
+            f"heard from for {grace_period:g} s (hydra.sweeper.grace_period), the worker running it stopped"
         )
     return failed
 

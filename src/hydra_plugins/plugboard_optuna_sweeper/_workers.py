@@ -27,6 +27,12 @@ def start_other_workers(settings: DictConfig, config: DictConfig) -> list[subpro
     """Starts workers `worker + 1` ... `worker + n_workers - 1`; none for n_workers=1."""
     if settings.n_workers <= 1:
         return []
+    if settings.storage is None:
+        raise SweepError(
+            f"hydra.sweeper.n_workers={settings.n_workers} needs a study every worker opens, and "
+            "hydra.sweeper.storage is null (a study in memory): use the journal file (the default) or "
+            "a database URL"
+        )
     sweep_dir = str(config.hydra.sweep.dir).removesuffix(f"_worker{settings.worker}")
     command = [sys.executable, *(word for word in sys.argv if not REPLACED.match(word))]
     workers = []
@@ -43,8 +49,11 @@ def start_other_workers(settings: DictConfig, config: DictConfig) -> list[subpro
 
 def wait_for_other_workers(workers: list[subprocess.Popen]) -> None:
     """Waits for the workers this one started; one that failed fails the search."""
-    failed = [f"worker pid {worker.pid} (exit status {worker.wait()})" for worker in workers]
-    failed = [line for line, worker in zip(failed, workers, strict=True) if worker.returncode != 0]
+    for worker in workers:
+        worker.wait()
+    failed = [
+        f"pid {worker.pid} (exit status {worker.returncode})" for worker in workers if worker.returncode
+    ]
     if failed:
         raise SweepError(
             f"Search workers ended with an error: {', '.join(failed)}; each one's log is in its sweep dir"
