@@ -42,7 +42,7 @@ def assert_succeeded(result) -> None:
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
 
 
-@pytest.mark.slow  # about a minute on 2 cores: two processes import torch and Lightning
+@pytest.mark.slow  # 15-45 s on 2 cores: two processes import torch and Lightning
 @pytest.mark.parametrize("storage", ["journal", "sqlite"])
 def test_two_workers_end_the_study_at_exactly_n_trials(tmp_path: Path, storage: str):
     require("optuna")
@@ -52,7 +52,7 @@ def test_two_workers_end_the_study_at_exactly_n_trials(tmp_path: Path, storage: 
     pruning = (
         ["hydra/sweeper/pruner=threshold", "hydra.sweeper.pruner.lower=2.0"] if storage == "journal" else []
     )
-    overrides = [*SEARCH, *SMALL, *QUIET, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_workers=2", *pruning]
+    overrides = [*SEARCH, *SMALL, *QUIET, "hydra.sweeper.n_trials=6", "hydra.sweeper.n_workers=2", *pruning]
     result = run_entry_point("train.py", [*overrides, f"hydra.sweeper.storage={url}"], tmp_path, timeout=600)
     assert_succeeded(result)
 
@@ -60,20 +60,22 @@ def test_two_workers_end_the_study_at_exactly_n_trials(tmp_path: Path, storage: 
     finished = {
         trial.number for trial in study.trials if trial.state.is_finished() and trial.state.name != "FAIL"
     }
-    assert len(finished) == 4
+    assert len(finished) == 6
     assert all(trial.user_attrs.get("surplus") for trial in study.trials if trial.number not in finished)
     sweeps = sorted((tmp_path / "attention_optuna" / "multiruns").iterdir())
     assert [sweep.name.endswith("_worker1") for sweep in sweeps] == [False, True]
     jobs = [int(job.name) for sweep in sweeps for job in sweep.iterdir() if job.is_dir()]
     assert sorted(jobs) == sorted(finished)  # each trial in one job dir, whichever worker ran it
-    assert all(jobs for jobs in ([j for j in sweep.iterdir() if j.is_dir()] for sweep in sweeps))
+    # Both workers ended with the study. Which ran how many trials depends on how soon the second
+    # one started (it imports torch first); the stub test shows every worker taking part.
+    assert all((sweep / "optimization_results.yaml").exists() for sweep in sweeps)
     expected = "pruned" if pruning else "done"
     for sweep in sweeps:
         for job in (job for job in sweep.iterdir() if job.is_dir()):
             assert read_json(job / "metrics.json")["status"] == expected, job
 
 
-@pytest.mark.slow  # about a minute and a half on 2 cores
+@pytest.mark.slow  # about 15 s on 2 cores, two worker processes one after the other
 def test_a_killed_workers_trial_is_failed_and_another_worker_finishes_the_study(tmp_path: Path):
     require("optuna")
     journal = tmp_path / "attention_optuna" / "studies" / "attention_optuna.log"
