@@ -143,3 +143,12 @@ def test_workers_started_together_suggest_different_trials(tmp_path: Path):
     # The same worker index gives the same trials: the search stays repeatable.
     again = optuna.create_study(sampler=_sampler(tpe, trials_so_far=0, worker=1))
     assert [again.ask(SPACE.distributions).params["x"] for _ in range(3)] == firsts[1]
+
+
+def test_workers_need_a_study_they_all_open():
+    from hydra_plugins.plugboard_optuna_sweeper._workers import start_other_workers
+    from plugboard.core.errors import SweepError
+
+    in_memory = OmegaConf.create({"n_workers": 2, "worker": 0, "storage": None})
+    with pytest.raises(SweepError, match="hydra.sweeper.storage is null"):
+        start_other_workers(in_memory, OmegaConf.create({"hydra": {"sweep": {"dir": "unused"}}}))
