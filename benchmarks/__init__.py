@@ -8,6 +8,7 @@
     data_pipeline     CMUdict through its data pipeline: setup with and without the cache
     bucketing         training epoch time with and without length-bucketed batches
     pruning           an Optuna search with and without pruning: best value, epochs, wall time
+    search_workers    an Optuna search in 1, 2 and 4 asynchronous workers vs batches: wall and idle time
     joey_parity       test exact match on reverse against Joey NMT (the peer installed on demand)
     parallel_teacher_forcing  decoder steps without input feeding: all positions at once vs stepping
     compile_cache     a job end to end eager, compiled on an empty cache, and compiled again

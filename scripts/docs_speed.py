@@ -194,6 +194,38 @@ def pruning() -> str:
     return f"{caption}:\n\n" + table(headers, rows)
 
 
+def search_workers() -> str:
+    data = benchmark("search_workers")
+    arms = {
+        arm: figures for arm, figures in data.items() if isinstance(figures, dict) and "wall_s" in figures
+    }
+    baseline = median(arms["batched: joblib, 2 at once"]["wall_s"])
+    rows = []
+    for arm, figures in arms.items():
+        slots = int(arm[0]) if arm[0].isdigit() else 2  # "<N> workers", or the batched arm's 2 jobs
+        wall, idle, seconds = median(figures["wall_s"]), median(figures["idle_s"]), sorted(figures["wall_s"])
+        rows.append(
+            [
+                arm,
+                figures["torch_threads"],
+                f"{wall:.0f} ({seconds[0]:.0f}–{seconds[-1]:.0f})",
+                f"{baseline / wall:.2f}×",
+                f"{idle:.0f}",
+                f"{idle / (slots * wall):.0%}",
+            ]
+        )
+    headers = [
+        "arm",
+        "torch threads",
+        "wall s, median (range)",
+        "speed-up vs batched",
+        "idle worker-s",
+        "idle share",
+    ]
+    caption = f"{data['trials']} trials of 1 to 6 epochs, median of {data['runs']} alternating runs"
+    return f"{caption}:\n\n" + table(headers, rows)
+
+
 FIGURES: dict[str, Callable[[], str]] = {
     "speed-machines": machines,
     "overhead": overhead,
@@ -206,4 +238,5 @@ FIGURES: dict[str, Callable[[], str]] = {
     "attention-prepare": attention_prepare,
     "g2p-epoch": g2p_epoch,
     "pruning": pruning,
+    "search-workers": search_workers,
 }

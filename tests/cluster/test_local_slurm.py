@@ -7,6 +7,7 @@
 - Single runs through sbatch: DDP over two tasks that srun starts (scripts/slurm_ddp_cpu.sbatch, as
   a user submits it), and a job that SLURM requeues in the middle of its training, which goes on
   from its checkpoint in its own run dir.
+- Search workers on one Optuna study as a job array (scripts/slurm_search_workers.sbatch).
 
 Needs root (slurmd runs jobs as their user) and slurm-wlm and munge, which the script installs with
 apt where missing: skipped with the reason elsewhere, except under CI (CI=true), where a cluster
@@ -24,13 +25,22 @@ from pathlib import Path
 import pytest
 import torch
 from helpers import PROJECT_ROOT, TINY, read_json, run_entry_point, run_script, single_run_dir
-from slurm_jobs import ENDED, job_environment, job_fields, sbatch, wait_for_files, wait_for_state
+from slurm_jobs import (
+    ENDED,
+    job_environment,
+    job_fields,
+    sbatch,
+    wait_for_files,
+    wait_for_state,
+    wait_until_gone,
+)
 
 from plugboard.core.job.run_dir import LAUNCHES_DIR
 
 SCRIPT = PROJECT_ROOT / "scripts" / "local_slurm.sh"
 TINY_JOB = ["hydra.launcher.cpus_per_task=1", "hydra.launcher.mem_gb=1", "hydra.launcher.timeout_min=10"]
 DDP_SCRIPT = PROJECT_ROOT / "scripts" / "slurm_ddp_cpu.sbatch"
+WORKERS_SCRIPT = PROJECT_ROOT / "scripts" / "slurm_search_workers.sbatch"
 # One task, requeued by SLURM when it is preempted (or told to: `scontrol requeue`).
 ONE_TASK_SCRIPT = """#!/bin/bash
 #SBATCH --job-name=train
@@ -143,6 +153,25 @@ def test_ddp_over_two_srun_tasks_writes_one_run_dir_and_both_ranks_end_with_the_
     assert weights[0].keys() == weights[1].keys()
     for name in weights[0]:
         assert torch.equal(weights[0][name], weights[1][name]), name
+
+
+@pytest.mark.slow
+def test_search_workers_as_a_job_array_share_one_study(slurm: dict[str, str], tmp_path: Path):
+    optuna = pytest.importorskip("optuna")
+    environment, output = job_environment(slurm), tmp_path / "slurm.out"
+    overrides = ["hparams_search=attention_optuna", "hydra.sweeper.n_trials=4", "debug=fdr", *TINY]
+    array = ("--array=0-1", "--cpus-per-task=1")  # both tasks at once on the one small node
+    job = sbatch(WORKERS_SCRIPT, [*overrides, f"paths.log_dir={tmp_path}"], output, environment, array)
+    assert wait_until_gone(job, environment, timeout=400), output.read_text()[-4000:]
+
+    journal = tmp_path / "debug" / "studies" / "attention_optuna.log"
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    trials = optuna.load_study(study_name="attention_optuna", storage=storage).trials
+    assert sum(trial.state.name == "COMPLETE" for trial in trials) == 4, output.read_text()[-4000:]
+    sweeps = sorted((tmp_path / "debug" / "multiruns").iterdir())
+    assert [sweep.name.endswith("_worker1") for sweep in sweeps] == [False, True]  # one per array task
+    jobs = sorted(int(job.name) for sweep in sweeps for job in sweep.iterdir() if job.is_dir())
+    assert jobs == sorted(trial.number for trial in trials if trial.state.name == "COMPLETE")
 
 
 @pytest.mark.slow

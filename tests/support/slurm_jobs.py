@@ -24,10 +24,25 @@ def job_environment(slurm: dict[str, str]) -> dict[str, str]:
     return environment
 
 
-def sbatch(script: Path, arguments: list[str], output: Path, environment: dict[str, str]) -> str:
-    """Submits `script arguments` from the project root; its output goes to `output`. The job id."""
+def sbatch(
+    script: Path,
+    arguments: list[str],
+    output: Path,
+    environment: dict[str, str],
+    options: tuple[str, ...] = (),
+) -> str:
+    """Submits `script arguments` from the project root (with sbatch `options`, e.g. an array); its
+    output goes to `output`. The job id."""
     submitted = subprocess.run(
-        ["sbatch", "--parsable", f"--output={output}", "--open-mode=append", str(script), *arguments],
+        [
+            "sbatch",
+            "--parsable",
+            f"--output={output}",
+            "--open-mode=append",
+            *options,
+            str(script),
+            *arguments,
+        ],
         cwd=PROJECT_ROOT,
         env=environment,
         capture_output=True,
@@ -54,6 +69,19 @@ def wait_for_state(job_id: str, states: tuple[str, ...], environment: dict[str, 
             return state
         time.sleep(1)
     return state
+
+
+def wait_until_gone(job_id: str, environment: dict[str, str], timeout: float) -> bool:
+    """Polls until no task of the job (an array's too) is pending or running; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            ["squeue", "--noheader", f"--jobs={job_id}"], env=environment, capture_output=True, text=True
+        )
+        if listed.returncode == 0 and not listed.stdout.strip():
+            return True
+        time.sleep(1)
+    return False
 
 
 def wait_for_files(folder: Path, pattern: str, timeout: float) -> list[Path]:

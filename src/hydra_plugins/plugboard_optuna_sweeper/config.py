@@ -101,6 +101,16 @@ class PlugboardOptunaSweeperConfig:
     n_trials: int = 20
     # Trials asked for at once and handed to the launcher as one batch.
     n_jobs: int = 1
+    # Search workers on this study: this process and n_workers - 1 it starts (the same command with
+    # hydra.sweeper.worker=k). Each asks for a trial when it is free; none waits for a batch.
+    n_workers: int = 1
+    # This worker's index: its sweep dir gets `_worker<k>` and its sampler seed moves on by k * 10000.
+    # Set it when starting workers by hand or as a SLURM array (worker=$SLURM_ARRAY_TASK_ID).
+    worker: int = 0
+    # A running trial's worker stamps it this often (seconds); a trial not stamped for grace_period
+    # belonged to a worker that died (kill -9, a lost node) and is recorded as failed.
+    heartbeat_interval: float = 10.0
+    grace_period: float = 60.0
     # Stop when more than this fraction of a batch fails (1.0: record failures and go on).
     max_failure_rate: float = 1.0
     # `key: expression` in Hydra's sweep grammar. A key this config has no place for is left out of

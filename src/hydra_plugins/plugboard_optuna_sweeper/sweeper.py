@@ -11,8 +11,9 @@ from omegaconf import DictConfig, OmegaConf
 
 
 class PlugboardOptunaSweeper(Sweeper):
-    """Asks Optuna for trials, runs them in batches through the configured launcher, tells Optuna
-    how each ended (complete, pruned or failed), and writes the best trial to the sweep dir."""
+    """Asks Optuna for a trial whenever it is free (as one of `n_workers` search workers), runs it
+    through the configured launcher, tells Optuna how it ended (complete, pruned or failed), and
+    writes the best trial to the sweep dir."""
 
     def __init__(self, **settings: Any) -> None:
         self.settings: DictConfig = OmegaConf.create(settings)

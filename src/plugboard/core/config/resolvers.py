@@ -4,6 +4,8 @@
 - `${plugboard_run_dir:ckpt_path,runs_dir,name}`: the run dir, the resumed run's own when resuming.
 - `${plugboard_sweep_group:task_name}`: `<task>-<sweep dir name>` in a multirun (one wandb group
   per sweep), else null.
+- `${plugboard_worker_suffix:worker}`: `_worker<k>` for search worker k > 0, else nothing, so that
+  workers of one Optuna search started together get sweep dirs of their own.
 - `${plugboard_wandb_id:output_dir}`: a wandb run id named after the run dir, so a resumed run
   continues it.
 - `${plugboard_rank_zero_only:value}`: null on ranks > 0 that torchrun or SLURM started, so they
@@ -55,6 +57,10 @@ def wandb_run_id(output_dir: str) -> str:
     return hashlib.sha256(str(Path(output_dir).resolve()).encode()).hexdigest()[:12]
 
 
+def worker_suffix(worker: Any) -> str:
+    return f"_worker{int(worker)}" if worker else ""
+
+
 def rank_zero_only(value: Any) -> Any:
     return value if global_rank() == 0 else None
 
@@ -99,6 +105,7 @@ RESOLVERS = {
     "plugboard_sweep_group": sweep_group,
     "plugboard_wandb_id": wandb_run_id,
     "plugboard_rank_zero_only": rank_zero_only,
+    "plugboard_worker_suffix": worker_suffix,
     "plugboard_devices_per_node": devices_per_node,
     "plugboard_gpus_per_node": gpus_per_node,
     "plugboard_new_ray_only": new_ray_only,
