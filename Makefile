@@ -8,7 +8,7 @@ SYSTEM_PYTHON ?= python3
 TORCH ?= torch==2.13.0
 ARGS ?=
 
-.PHONY: env train sweep test test-slow test-all lint format docs bench gpu-check clean-logs
+.PHONY: env env-ray train sweep test test-slow test-all lint format docs bench gpu-check clean-logs
 
 env: $(VENV)/.installed
 
@@ -19,6 +19,14 @@ $(VENV)/.installed: pyproject.toml
 	# hydra-optuna-sweeper (Optuna 2.x) came with older versions of the sweep extra: remove it.
 	$(PYTHON) -m pip uninstall --quiet -y hydra-optuna-sweeper
 	$(PYTHON) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+## The ray extra (launcher=ray; Ray and its plugin, about 400 MB) added to .venv. CI installs it, so
+## no Ray test is skipped there.
+env-ray: $(VENV)/.installed-ray
+
+$(VENV)/.installed-ray: $(VENV)/.installed
+	$(PYTHON) -m pip install --quiet -e ".[dev,ray]"
 	touch $@
 
 ## Train the default job (seq2seq with dot attention on the reverse task). Extra overrides: ARGS="..."

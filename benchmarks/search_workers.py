@@ -1,6 +1,6 @@
 """Asynchronous search workers against batches: wall time and idle time of one Optuna search.
 
-    python -m benchmarks.search_workers           # 12 trials per arm, arms alternated twice (8 minutes)
+    python -m benchmarks.search_workers           # 12 trials per arm, arms alternated 3 times (12 minutes)
     python -m benchmarks.search_workers --quick   # 6 trials per arm, once
 
 Every arm runs the real `train.py -m hydra/sweeper=plugboard_optuna` over the same grid, so each
@@ -56,8 +56,11 @@ ARMS = {
 
 
 def main() -> None:
-    args = argument_parser(__doc__).parse_args()
-    learning_rates, runs = ("0.003", 1) if args.quick else ("0.001,0.003", 2)
+    parser = argument_parser(__doc__)
+    parser.add_argument("--rounds", type=int, help="times each arm runs, alternated (default 3; --quick 1)")
+    args = parser.parse_args()
+    learning_rates = "0.003" if args.quick else "0.001,0.003"
+    runs = args.rounds or (1 if args.quick else 3)
     grid = [
         "trainer.max_epochs=choice(1,2,3,4,5,6)",
         f"model.optimizer.lr=choice({learning_rates})",

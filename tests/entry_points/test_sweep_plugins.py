@@ -1,8 +1,8 @@
 """Sweeps through Hydra's plugins: the Optuna sweeper and the joblib, SLURM and Ray launchers.
 
-Each test skips when its plugin is not installed (`pip install -e ".[sweep]"`, `.[slurm]`, `.[ray]`);
-with CI=true only the Ray launcher (not in the dev extra) may skip. The Optuna sweeper's runs are
-in test_optuna_sweeper.py.
+Each test skips when its plugin is not installed (`pip install -e ".[sweep]"`, `.[slurm]`, `.[ray]`),
+except with CI=true, where CI installs every extra (`make env-ray` adds Ray's) and a missing one
+fails. The Optuna sweeper's runs are in test_optuna_sweeper.py.
 """
 
 from __future__ import annotations
@@ -82,11 +82,8 @@ def test_launcher_option_composes(option: str):
 
 
 def require_plugin(plugin: str) -> None:
-    """Ray's launcher is an extra of its own; every other plugin comes with the dev extra."""
-    if plugin == "hydra_ray_launcher":
-        pytest.importorskip(f"hydra_plugins.{plugin}")
-    else:
-        require(f"hydra_plugins.{plugin}")
+    """Skips without the plugin, except in CI, which installs every extra (Ray's with `make env-ray`)."""
+    require(f"hydra_plugins.{plugin}")
 
 
 def test_optuna_search_composes_with_a_real_search_space():
