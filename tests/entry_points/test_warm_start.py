@@ -1,5 +1,7 @@
 """Fine-tuning through the real entry points: a model trained on one task starts a new run on
-another (`init_from`), with parts frozen; resumed, the new run goes on from its own checkpoint."""
+another (`init_from`), with parts frozen; resumed, the new run goes on from its own checkpoint.
+Slow (three processes each); the fast suite covers the same rules in-process:
+tests/core/checkpoints/test_warm_start.py."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ def weights(path: Path) -> dict[str, torch.Tensor]:
     return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
 
 
+@pytest.mark.slow  # about 25 s on 2 cores: train, fine-tune, resume
 def test_a_reverse_model_fine_tuned_on_copy_with_its_encoder_frozen(tmp_path: Path):
     succeeded(run_entry_point("train.py", ["data=reverse", "debug=fdr", "task_name=source", *TINY], tmp_path))
     source = Path(read_json(single_run_dir(tmp_path, "source") / "metrics.json")["best_checkpoint"])
