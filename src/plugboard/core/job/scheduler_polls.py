@@ -1,10 +1,12 @@
 """A SLURM sweep's polls said once: submitit asks `sacct` for its jobs' states at every poll, and on
-a cluster without an accounting database (a small or local cluster) logs the same warning each
-time, then reads the states from squeue. The warning is shown the first time, with what it means.
+a cluster without an accounting database (slurmdbd) logs the same warning each time. The warning is
+shown the first time, with what it means: submitit then learns that a job ended only from the
+result file the job writes, so a job killed before it writes one (scancel, out of memory, a lost
+node) keeps the sweep waiting.
 
 A Hydra callback that configs/launcher/slurm.yaml adds. `sacct` itself also prints "Slurm
-accounting storage is disabled" on its stderr at each poll; only an accounting database
-(slurmdbd) silences that line.
+accounting storage is disabled" on its stderr at each poll; only accounting silences that line
+(most clusters keep it; scripts/local_slurm.sh does not).
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ class OncePerSweep(logging.Filter):
             return False
         self.said = True
         record.msg = (
-            f"{record.getMessage()} This cluster keeps no accounting (sacct): job states are read from "
-            "squeue instead, which is enough for the sweep; this warning is shown once."
+            f"{record.getMessage()} This cluster keeps no accounting (sacct answers nothing): a job is "
+            "seen to end only by the result it writes, so one killed before that (scancel, out of "
+            "memory) keeps the sweep waiting; accounting (slurmdbd) avoids it. This warning is shown once."
         )
         record.args = ()
         return True
