@@ -14,6 +14,15 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
+# A search's jobs run to their epoch count and draw, print and stop nothing else: the trials of
+# every arm then take the same work.
+QUIET_SEARCH_JOB = [
+    "callbacks.early_stopping=null",
+    "callbacks.attention_heatmaps=null",
+    "callbacks.rich_progress_bar=null",
+    "callbacks.model_summary=null",
+    "extras.print_config=false",
+]
 
 
 def argument_parser(description: str | None) -> argparse.ArgumentParser:

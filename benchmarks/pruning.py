@@ -20,7 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import PROJECT_ROOT, argument_parser, markdown_table, median, write_results
+from benchmarks.common import (
+    PROJECT_ROOT,
+    QUIET_SEARCH_JOB,
+    argument_parser,
+    markdown_table,
+    median,
+    write_results,
+)
 
 SEARCH = [
     "-m",
@@ -35,11 +42,7 @@ SEARCH = [
     "monitor.metric=val/token_accuracy",
     "monitor.mode=max",
     "test=false",
-    "callbacks.early_stopping=null",
-    "callbacks.attention_heatmaps=null",
-    "callbacks.rich_progress_bar=null",
-    "callbacks.model_summary=null",
-    "extras.print_config=false",
+    *QUIET_SEARCH_JOB,
 ]
 ARMS = {
     "no pruning": ["hydra/sweeper/pruner=nop"],

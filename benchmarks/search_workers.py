@@ -23,7 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import PROJECT_ROOT, argument_parser, markdown_table, median, write_results
+from benchmarks.common import (
+    PROJECT_ROOT,
+    QUIET_SEARCH_JOB,
+    argument_parser,
+    markdown_table,
+    median,
+    write_results,
+)
 
 SEARCH = [
     "-m",
@@ -38,11 +45,7 @@ SEARCH = [
     "model.encoder.embedding_size=16",
     "model.encoder.hidden_size=32",
     "model.decoder.embedding_size=16",
-    "callbacks.early_stopping=null",
-    "callbacks.attention_heatmaps=null",
-    "callbacks.rich_progress_bar=null",
-    "callbacks.model_summary=null",
-    "extras.print_config=false",
+    *QUIET_SEARCH_JOB,
 ]
 ARMS = {
     "1 worker": (1, ["hydra.sweeper.n_workers=1"]),
